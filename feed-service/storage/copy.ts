@@ -1,0 +1,44 @@
+/** Helpers for PostgreSQL's COPY text format and for batching lines into large writes. */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+/** Escapes a value for COPY text format (backslash, tab, newline, carriage return). */
+export function copyEscape(value: string): string {
+  // Fast path: canonical JSON never holds raw control characters, only backslashes.
+  if (!/[\\\t\n\r]/.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** Buffers small writes into ~256 KiB chunks and honours backpressure of the target stream. */
+export class ChunkWriter {
+  private parts: (string | Buffer)[] = [];
+  private size = 0;
+  constructor(
+    private readonly target: Writable,
+    private readonly chunkBytes = 256 * 1024,
+  ) {}
+
+  /** Queues data; flushes when the chunk is full. */
+  async write(data: string | Buffer): Promise<void> {
+    this.parts.push(data);
+    this.size += data.length;
+    if (this.size >= this.chunkBytes) await this.flush();
+  }
+
+  /** Writes what is queued, waiting for drain when the target is full. */
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const buf = Buffer.concat(this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+    this.parts = [];
+    this.size = 0;
+    if (!this.target.write(buf)) await once(this.target, 'drain');
+  }
+
+  /** Flushes and ends the target, resolving when it has finished. */
+  async end(): Promise<void> {
+    await this.flush();
+    const done = Promise.race([once(this.target, 'finish'), once(this.target, 'close')]);
+    this.target.end();
+    await done;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Starts one embedded PostgreSQL for the test run (or uses DATABASE_URL's server) and hands its
+ * admin URL to the test files; each file then creates a database of its own (see db.ts).
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { silentLogger } from '../../drivers/_framework/log.ts';
+import { startEmbedded } from '../../feed-service/storage/embedded.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgKind: string;
+  }
+}
+
+/** Vitest global setup: provides `pgAdminUrl`; returns the teardown. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env['DATABASE_URL'];
+  if (external) {
+    project.provide('pgAdminUrl', external);
+    project.provide('pgKind', 'external');
+    return async () => undefined;
+  }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'airfeed-test-pg-'));
+  const server = await startEmbedded(dir, silentLogger);
+  project.provide('pgAdminUrl', server.adminUrl);
+  project.provide('pgKind', 'embedded');
+  return async () => {
+    await server.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  };
+}
