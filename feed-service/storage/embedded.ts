@@ -22,7 +22,7 @@ export interface EmbeddedServer {
   adminUrl: string;
   port: number;
   /** Stops the server if this process started it. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** Asks the kernel for a free loopback port. */
@@ -126,4 +126,15 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
   return url.toString();
+}
+
+/** Drops `database` on the server behind `adminUrl`, disconnecting its sessions first. */
+export async function dropDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${database.replaceAll('"', '""')}" with (force)`);
+  } finally {
+    await client.end();
+  }
 }

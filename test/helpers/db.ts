@@ -1,10 +1,9 @@
 /** A fresh database per test file on the run's PostgreSQL, migrated, dropped afterwards. */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { createSql, type Sql } from '../../feed-service/storage/db.ts';
-import { ensureDatabase } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 
 export interface TestDb {
@@ -27,13 +26,7 @@ export async function createTestDb(options: { migrate?: boolean } = {}): Promise
     name,
     async drop() {
       await sql.end({ timeout: 5 });
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await client.end();
-      }
+      await dropDatabase(adminUrl, name);
     },
   };
 }

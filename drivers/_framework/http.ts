@@ -1,0 +1,323 @@
+/**
+ * The one HTTP client for all drivers (undici): conditional GETs streamed to disk with atomic
+ * renames, gzip decoding, and deterministic retries with backoff that honour `Retry-After`.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
+import path from 'node:path';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createGunzip } from 'node:zlib';
+import { request, type Dispatcher } from 'undici';
+import { AirfeedError } from './errors.ts';
+
+export interface HttpClientOptions {
+  /** undici dispatcher (an Agent, a ProxyAgent, or a MockAgent in tests); undici's global one when absent. */
+  dispatcher?: Dispatcher;
+  /** Headers timeout and body (idle) timeout of each attempt, in ms. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. */
+  retries?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  userAgent?: string;
+  /** Waits between attempts; injected by tests so they do not really wait. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface DownloadOptions {
+  etag?: string | null;
+  lastModified?: string | null;
+  signal?: AbortSignal;
+}
+
+export interface DownloadResult {
+  /** True on 304: `dest` was left untouched. */
+  notModified: boolean;
+  status: number;
+  etag: string | null;
+  lastModified: string | null;
+  /** sha256 (hex) of the decoded bytes written to `dest`; null on 304. */
+  sha256: string | null;
+  /** Decoded bytes written to `dest`; 0 on 304. */
+  bytes: number;
+}
+
+export interface GetTextOptions {
+  signal?: AbortSignal;
+  /** Refuse bodies larger than this (decoded), in bytes; default 16 MiB. */
+  maxBytes?: number;
+}
+
+const MAX_REDIRECTS = 5;
+const DEFAULT_MAX_TEXT = 16 * 1024 * 1024;
+
+/** An answer that is not a success; retryable when 5xx or 429. */
+class StatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly retryAfterMs: number | null,
+  ) {
+    super(statusLine(status));
+  }
+}
+
+/** The connection broke (or timed out) while the body was being read. */
+class BodyError extends Error {
+  constructor(bytes: number, cause: unknown) {
+    super(`response body truncated after ${bytes} bytes: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Formats `404 Not Found`. */
+function statusLine(status: number): string {
+  const text = STATUS_CODES[status];
+  return text ? `${status} ${text}` : String(status);
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {
+  const value = headers[name];
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+/** Parses `Retry-After` (delta seconds or an HTTP-date) into milliseconds from now. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (value === null) return null;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+function isGzip(encoding: string | null): boolean {
+  if (encoding === null) return false;
+  const e = encoding.trim().toLowerCase();
+  if (e === '' || e === 'identity') return false;
+  if (e === 'gzip' || e === 'x-gzip') return true;
+  // We only ever ask for gzip; anything else cannot be decoded into what the caller expects.
+  throw new AirfeedError('SOURCE_INVALID', `the answer uses Content-Encoding "${encoding}", which airfeed did not ask for and cannot decode`);
+}
+
+/** Downloads with conditional GETs and retries; one instance is shared by all drivers. */
+export class HttpClient {
+  readonly #dispatcher: Dispatcher | undefined;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #userAgent: string;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  /** Creates a client; every option has a production default. */
+  constructor(options: HttpClientOptions = {}) {
+    this.#dispatcher = options.dispatcher;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#retries = options.retries ?? 4;
+    this.#baseDelayMs = options.baseDelayMs ?? 500;
+    this.#maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.#userAgent = options.userAgent ?? 'airfeed/0.1 (+https://github.com/airfeed)';
+    this.#sleep = options.sleep ?? ((ms) => delay(ms));
+  }
+
+  /**
+   * Conditional GET of `url` into `dest`: on 304 `dest` is untouched; on 200 the decoded body is
+   * streamed to `dest.part` and renamed over `dest`, so `dest` is always a whole file.
+   */
+  async download(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+    const headers: Record<string, string> = {};
+    if (opts.etag) headers['if-none-match'] = opts.etag;
+    if (opts.lastModified) headers['if-modified-since'] = opts.lastModified;
+    const part = `${dest}.part`;
+    return this.#withRetries(url, opts.signal, async () => {
+      const res = await this.#get(url, headers, opts.signal);
+      const etag = header(res.headers, 'etag');
+      const lastModified = header(res.headers, 'last-modified');
+      if (res.statusCode === 304) {
+        await res.body.dump();
+        return {
+          notModified: true, status: 304, etag: etag ?? opts.etag ?? null,
+          lastModified: lastModified ?? opts.lastModified ?? null, sha256: null, bytes: 0,
+        };
+      }
+      const gzip = this.#encoding(url, res);
+      await fs.mkdir(path.dirname(dest), { recursive: true });
+      try {
+        const { sha256, bytes } = await writeBody(url, res.body, gzip, part, opts.signal);
+        await fs.rename(part, dest);
+        return { notModified: false, status: res.statusCode, etag, lastModified, sha256, bytes };
+      } catch (err) {
+        await fs.rm(part, { force: true });
+        throw err;
+      }
+    });
+  }
+
+  /** GETs a small text resource (a directory listing) into memory, with the same retries. */
+  async getText(url: string, opts: GetTextOptions = {}): Promise<string> {
+    const maxBytes = opts.maxBytes ?? DEFAULT_MAX_TEXT;
+    return this.#withRetries(url, opts.signal, async () => {
+      const res = await this.#get(url, {}, opts.signal);
+      if (res.statusCode === 304) {
+        await res.body.dump();
+        throw new StatusError(304, null);
+      }
+      const gzip = this.#encoding(url, res);
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      const collect = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          bytes += chunk.length;
+          if (bytes > maxBytes) {
+            done(new AirfeedError('SOURCE_INVALID', `GET ${url}: the answer is larger than ${maxBytes} bytes; refusing to hold it in memory`));
+            return;
+          }
+          chunks.push(chunk);
+          done();
+        },
+      });
+      await consume(url, res.body, gzip, [collect], opts.signal);
+      return Buffer.concat(chunks).toString('utf8');
+    });
+  }
+
+  #encoding(url: string, res: Dispatcher.ResponseData): boolean {
+    try {
+      return isGzip(header(res.headers, 'content-encoding'));
+    } catch (err) {
+      res.body.destroy();
+      throw new AirfeedError('SOURCE_INVALID', `GET ${url}: ${(err as Error).message}`);
+    }
+  }
+
+  /** One GET with redirects followed; resolves with a 2xx or 304 answer, throws StatusError otherwise. */
+  async #get(url: string, extra: Record<string, string>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const res = await request(current, {
+        method: 'GET',
+        headers: { 'user-agent': this.#userAgent, 'accept-encoding': 'gzip', ...extra },
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      const status = res.statusCode;
+      if ((status >= 200 && status < 300) || status === 304) return res;
+      await res.body.dump();
+      const location = header(res.headers, 'location');
+      if ([301, 302, 303, 307, 308].includes(status) && location !== null && hop < MAX_REDIRECTS) {
+        current = new URL(location, current).href;
+        continue;
+      }
+      const retryAfter = status === 429 || status === 503 ? parseRetryAfter(header(res.headers, 'retry-after')) : null;
+      throw new StatusError(status, retryAfter);
+    }
+  }
+
+  async #withRetries<T>(url: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+    const attempts = this.#retries + 1;
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        if (err instanceof AirfeedError) throw err;
+        if (err instanceof StatusError) {
+          const retryable = err.status >= 500 || err.status === 429;
+          if (!retryable) {
+            throw new AirfeedError('SOURCE_HTTP_ERROR', `GET ${url} answered ${err.message}`, { details: { status: err.status } });
+          }
+        }
+        last = err;
+        if (i === attempts - 1) break;
+        let wait = Math.min(this.#baseDelayMs * 2 ** i, this.#maxDelayMs);
+        if (err instanceof StatusError && err.retryAfterMs !== null) wait = Math.min(err.retryAfterMs, this.#maxDelayMs * 4);
+        await this.#sleep(wait);
+        signal?.throwIfAborted();
+      }
+    }
+    if (last instanceof StatusError) {
+      throw new AirfeedError('SOURCE_HTTP_ERROR', `GET ${url} failed after ${attempts} attempts; last answer: ${last.message}`, {
+        details: { status: last.status, attempts },
+      });
+    }
+    const reason = last instanceof Error ? last.message : String(last);
+    throw new AirfeedError('SOURCE_UNREACHABLE', `GET ${url} failed after ${attempts} attempts; last error: ${reason}`, {
+      cause: last, details: { attempts },
+    });
+  }
+}
+
+/** Streams the (decoded) body into `part`, hashing it, then fsyncs it. */
+async function writeBody(
+  url: string, body: Dispatcher.ResponseData['body'], gzip: boolean, part: string, signal: AbortSignal | undefined,
+): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const hasher = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await consume(url, body, gzip, [hasher, createWriteStream(part)], signal);
+  // The rename that follows must not expose a file whose bytes are still only in the page cache.
+  const fh = await fs.open(part, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+type Stage = 'body' | 'gunzip' | 'local';
+
+/**
+ * Pipes body → (gunzip) → tail, telling apart a broken connection (BodyError, retried), a corrupt
+ * or truncated gzip stream (SOURCE_INVALID: the server really sent those bytes) and local errors.
+ * pipeline destroys every stream with the first error, so the first stage to fail is the culprit.
+ */
+async function consume(
+  url: string, body: Dispatcher.ResponseData['body'], gzip: boolean,
+  tail: Array<NodeJS.ReadWriteStream | NodeJS.WritableStream>, signal: AbortSignal | undefined,
+): Promise<void> {
+  let received = 0;
+  let first: { stage: Stage; err: unknown } | null = null;
+  const watch = (stream: NodeJS.EventEmitter, stage: Stage): void => {
+    stream.once('error', (err: unknown) => { first ??= { stage, err }; });
+  };
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      done(null, chunk);
+    },
+  });
+  watch(body, 'body');
+  const gunzip = gzip ? createGunzip() : null;
+  if (gunzip) watch(gunzip, 'gunzip');
+  for (const stream of tail) watch(stream, 'local');
+  const streams = [body, counter, ...(gunzip ? [gunzip] : []), ...tail];
+  try {
+    await pipeline(streams, signal ? { signal } : {});
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    if (err instanceof AirfeedError) throw err;
+    const culprit = first as { stage: Stage; err: unknown } | null;
+    if (culprit?.stage === 'body') throw new BodyError(received, culprit.err);
+    if (culprit?.stage === 'gunzip') {
+      throw new AirfeedError(
+        'SOURCE_INVALID',
+        `GET ${url}: the gzip body is truncated or corrupt after ${received} bytes (${(culprit.err as Error).message})`,
+        { cause: culprit.err },
+      );
+    }
+    throw err;
+  }
+}
