@@ -57,52 +57,60 @@ interface TodoRow {
   len: number;
 }
 
-/** Applies one group's records in one transaction; see the module comment for the algorithm. */
+/** Applies one group's records in one transaction of its own; see the module comment. */
 export async function applyGroup(sql: Sql, input: ApplyInput, options: ApplyOptions = {}): Promise<ApplyResult> {
+  return sql.begin((tx) => applyGroupInTransaction(tx, input, options));
+}
+
+/**
+ * Applies one group inside a caller's transaction (bundle import applies many groups in one). The
+ * caller commits or rolls back; on error nothing of this group is visible after a rollback.
+ */
+export async function applyGroupInTransaction(tx: Tx, input: ApplyInput, options: ApplyOptions = {}): Promise<ApplyResult> {
   const spoolDir = options.spoolDir ?? os.tmpdir();
   await fs.mkdir(spoolDir, { recursive: true });
   const spoolPath = path.join(spoolDir, `apply-${process.pid}-${randomUUID()}.spool`);
   const spool = await fs.open(spoolPath, 'w+');
   try {
-    return await sql.begin(async (tx) => {
-      await lockGroupInTransaction(tx, input.group);
-      const groupRows = await tx<{ recordCount: number; maxSeq: number; now: string }[]>`
-        select record_count as "recordCount", max_seq as "maxSeq", now()::text as now
-        from groups where name = ${input.group} for update`;
-      const groupRow = groupRows[0];
-      if (!groupRow) throw new AirfeedError('GROUP_UNKNOWN', `group ${input.group} is not registered`);
+    await lockGroupInTransaction(tx, input.group);
+    const groupRows = await tx<{ recordCount: number; maxSeq: number; now: string }[]>`
+      select record_count as "recordCount", max_seq as "maxSeq", now()::text as now
+      from groups where name = ${input.group} for update`;
+    const groupRow = groupRows[0];
+    if (!groupRow) throw new AirfeedError('GROUP_UNKNOWN', `group ${input.group} is not registered`);
 
-      const staged = await stage(tx, input, spool, options.onProgress);
-      const dup = await tx<{ id: string }[]>`select id from stage group by id having count(*) > 1 limit 1`;
-      if (dup[0]) {
-        throw new AirfeedError('SOURCE_INVALID', `${input.group}: record id ${dup[0].id} appears more than once in one snapshot`);
-      }
-      await tx`create index on stage (id)`;
-      await tx`analyze stage`;
+    // Temp tables of an earlier group in the same transaction are dropped first.
+    await tx`drop table if exists pg_temp.stage, pg_temp.todo`;
+    const staged = await stage(tx, input, spool, options.onProgress);
+    const dup = await tx<{ id: string }[]>`select id from stage group by id having count(*) > 1 limit 1`;
+    if (dup[0]) {
+      throw new AirfeedError('SOURCE_INVALID', `${input.group}: record id ${dup[0].id} appears more than once in one snapshot`);
+    }
+    await tx`create index on stage (id)`;
+    await tx`analyze stage`;
 
-      const todoCounts = await diff(tx, input.group);
-      const maxSeq = await writeTodo(tx, input.group, spool, groupRow.now);
-      let removed = 0;
-      let tombMax = 0;
-      if (input.complete) ({ removed, tombMax } = await tombstone(tx, input.group));
+    const todoCounts = await diff(tx, input.group);
+    const maxSeq = await writeTodo(tx, input.group, spool, groupRow.now);
+    let removed = 0;
+    let tombMax = 0;
+    if (input.complete) ({ removed, tombMax } = await tombstone(tx, input.group));
 
-      const counts: ApplyResult = {
-        added: todoCounts.added,
-        changed: todoCounts.changed,
-        removed,
-        unchanged: staged - todoCounts.added - todoCounts.changed,
-        skipped: false,
-        recordCount: groupRow.recordCount + todoCounts.added - removed,
-        maxSeq: Math.max(groupRow.maxSeq, maxSeq, tombMax),
-      };
-      const fingerprint = input.fingerprint ?? null;
-      await tx`update groups set record_count = ${counts.recordCount}, max_seq = ${counts.maxSeq},
-        last_sync = now(), last_success = now(),
-        state = case when ${fingerprint}::text is null then state - 'fingerprint'
-                     else jsonb_set(state, '{fingerprint}', to_jsonb(${fingerprint}::text)) end
-        where name = ${input.group}`;
-      return counts;
-    });
+    const counts: ApplyResult = {
+      added: todoCounts.added,
+      changed: todoCounts.changed,
+      removed,
+      unchanged: staged - todoCounts.added - todoCounts.changed,
+      skipped: false,
+      recordCount: groupRow.recordCount + todoCounts.added - removed,
+      maxSeq: Math.max(groupRow.maxSeq, maxSeq, tombMax),
+    };
+    const fingerprint = input.fingerprint ?? null;
+    await tx`update groups set record_count = ${counts.recordCount}, max_seq = ${counts.maxSeq},
+      last_sync = now(), last_success = now(),
+      state = case when ${fingerprint}::text is null then state - 'fingerprint'
+                   else jsonb_set(state, '{fingerprint}', to_jsonb(${fingerprint}::text)) end
+      where name = ${input.group}`;
+    return counts;
   } finally {
     await spool.close();
     await fs.rm(spoolPath, { force: true });

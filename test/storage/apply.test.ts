@@ -128,3 +128,25 @@ describe('applyGroup', () => {
     expect(JSON.parse(sample[0]?.doc ?? '{}')).toEqual(many[12_344]);
   });
 });
+
+describe('applyGroupInTransaction', () => {
+  it('applies several groups in one caller transaction, and a rollback undoes all of them', async () => {
+    const { applyGroupInTransaction } = await import('../../feed-service/storage/apply.ts');
+    const G2 = 'alpine:3.19';
+    await registerGroups(db.sql, 'test', 'vulnerabilities', [{ name: G2, description: 'second group' }]);
+    await db.sql`update groups set record_count = 0, max_seq = 0 where name = ${G2}`;
+    await expect(
+      db.sql.begin(async (tx) => {
+        await applyGroupInTransaction(tx, { group: G, complete: true, records: iterate(base) });
+        await applyGroupInTransaction(tx, { group: G2, complete: true, records: iterate([makeRecord(G2, 'CVE-1')]) });
+        throw new Error('abort the import');
+      }),
+    ).rejects.toThrow('abort the import');
+    expect((await snapshot()).size).toBe(0);
+    const both = await db.sql.begin(async (tx) => [
+      await applyGroupInTransaction(tx, { group: G, complete: true, records: iterate(base) }),
+      await applyGroupInTransaction(tx, { group: G2, complete: true, records: iterate([makeRecord(G2, 'CVE-1')]) }),
+    ]);
+    expect(both.map((b) => b.added)).toEqual([4, 1]);
+  });
+});
