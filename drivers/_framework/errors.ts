@@ -25,6 +25,25 @@ export const ERROR_CODES = {
   FEED_UNKNOWN: { status: 404, hint: 'Run `airfeed groups list` to see the feeds.' },
   APPLY_FAILED: { status: 500, hint: 'The group was rolled back; the previous data is still served.' },
   INPUT_INVALID: { status: 400, hint: 'Fix the parameter named in the message.' },
+  UNAUTHORIZED: { status: 401, hint: 'Send a token: `Authorization: Bearer <token>` (tokens come from AIRFEED_ADMIN_TOKENS or AIRFEED_READ_TOKENS).' },
+  FORBIDDEN: { status: 403, hint: 'The token was not accepted for this call; check it against the configured tokens.' },
+  NOT_FOUND: { status: 404, hint: 'Check the path; the OpenAPI document at /docs lists every route.' },
+  UNAVAILABLE: { status: 503, hint: 'The service cannot do this right now; the message says why. Try again later.' },
+  BUNDLE_INVALID: {
+    status: 400,
+    hint: 'The bundle is damaged or was altered; nothing was imported. Copy it again from the exporting side and check it with `airfeed bundle verify`.',
+  },
+  BUNDLE_UNTRUSTED: {
+    status: 400,
+    hint: "Nothing was imported. Trust the producer's public key (--trust <file|dir>, or put it in the trusted-keys directory) only if you know it is theirs; otherwise get a bundle signed by a trusted key.",
+  },
+  BUNDLE_UNSUPPORTED: { status: 400, hint: 'Nothing was imported. Upgrade airfeed on this side, or export the bundle with the version this side runs.' },
+  BUNDLE_OUT_OF_ORDER: {
+    status: 409,
+    hint: 'Nothing was imported. Import the bundle the message names first (or a newer full bundle); pass --allow-downgrade only to roll back on purpose.',
+  },
+  BUNDLE_EXPIRED: { status: 400, hint: 'Nothing was imported. Get a newer bundle from the exporting side, or pass --allow-expired to use this one anyway.' },
+  KEY_INVALID: { status: 400, hint: 'Check the key file named: it must be an Ed25519 key in PEM, as written by `airfeed keys generate`.' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -93,34 +93,47 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
-function isGzip(encoding: string | null): boolean {
-  if (encoding === null) return false;
-  const e = encoding.trim().toLowerCase();
+/** True for a gzip body; an encoding we never asked for is SOURCE_INVALID. */
+function isGzip(url: string, res: Dispatcher.ResponseData): boolean {
+  const e = (header(res.headers, 'content-encoding') ?? '').trim().toLowerCase();
   if (e === '' || e === 'identity') return false;
   if (e === 'gzip' || e === 'x-gzip') return true;
-  // We only ever ask for gzip; anything else cannot be decoded into what the caller expects.
-  throw new AirfeedError('SOURCE_INVALID', `the answer uses Content-Encoding "${encoding}", which airfeed did not ask for and cannot decode`);
+  res.body.destroy();
+  throw new AirfeedError('SOURCE_INVALID', `GET ${url}: the answer uses Content-Encoding "${e}", which airfeed did not ask for and cannot decode`);
+}
+
+/** A failure on our side (disk full, permissions): retrying the download would not help. */
+class LocalError extends Error {
+  constructor(readonly original: unknown) {
+    super((original as Error).message);
+  }
+}
+
+/** Runs a filesystem step, marking its failure as local. */
+async function local<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw new LocalError(err);
+  }
 }
 
 /** Downloads with conditional GETs and retries; one instance is shared by all drivers. */
 export class HttpClient {
   readonly #dispatcher: Dispatcher | undefined;
-  readonly #timeoutMs: number;
-  readonly #retries: number;
-  readonly #baseDelayMs: number;
-  readonly #maxDelayMs: number;
-  readonly #userAgent: string;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #o: Required<Omit<HttpClientOptions, 'dispatcher'>>;
 
   /** Creates a client; every option has a production default. */
   constructor(options: HttpClientOptions = {}) {
     this.#dispatcher = options.dispatcher;
-    this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#retries = options.retries ?? 4;
-    this.#baseDelayMs = options.baseDelayMs ?? 500;
-    this.#maxDelayMs = options.maxDelayMs ?? 30_000;
-    this.#userAgent = options.userAgent ?? 'airfeed/0.1 (+https://github.com/airfeed)';
-    this.#sleep = options.sleep ?? ((ms) => delay(ms));
+    this.#o = {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      retries: options.retries ?? 4,
+      baseDelayMs: options.baseDelayMs ?? 500,
+      maxDelayMs: options.maxDelayMs ?? 30_000,
+      userAgent: options.userAgent ?? 'airfeed/0.1',
+      sleep: options.sleep ?? ((ms) => delay(ms)),
+    };
   }
 
   /**
@@ -143,11 +156,11 @@ export class HttpClient {
           lastModified: lastModified ?? opts.lastModified ?? null, sha256: null, bytes: 0,
         };
       }
-      const gzip = this.#encoding(url, res);
-      await fs.mkdir(path.dirname(dest), { recursive: true });
+      const gzip = isGzip(url, res);
+      await local(() => fs.mkdir(path.dirname(dest), { recursive: true }));
       try {
         const { sha256, bytes } = await writeBody(url, res.body, gzip, part, opts.signal);
-        await fs.rename(part, dest);
+        await local(() => fs.rename(part, dest));
         return { notModified: false, status: res.statusCode, etag, lastModified, sha256, bytes };
       } catch (err) {
         await fs.rm(part, { force: true });
@@ -165,7 +178,7 @@ export class HttpClient {
         await res.body.dump();
         throw new StatusError(304, null);
       }
-      const gzip = this.#encoding(url, res);
+      const gzip = isGzip(url, res);
       const chunks: Buffer[] = [];
       let bytes = 0;
       const collect = new Writable({
@@ -184,24 +197,15 @@ export class HttpClient {
     });
   }
 
-  #encoding(url: string, res: Dispatcher.ResponseData): boolean {
-    try {
-      return isGzip(header(res.headers, 'content-encoding'));
-    } catch (err) {
-      res.body.destroy();
-      throw new AirfeedError('SOURCE_INVALID', `GET ${url}: ${(err as Error).message}`);
-    }
-  }
-
   /** One GET with redirects followed; resolves with a 2xx or 304 answer, throws StatusError otherwise. */
   async #get(url: string, extra: Record<string, string>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
     let current = url;
     for (let hop = 0; ; hop++) {
       const res = await request(current, {
         method: 'GET',
-        headers: { 'user-agent': this.#userAgent, 'accept-encoding': 'gzip', ...extra },
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
+        headers: { 'user-agent': this.#o.userAgent, 'accept-encoding': 'gzip', ...extra },
+        headersTimeout: this.#o.timeoutMs,
+        bodyTimeout: this.#o.timeoutMs,
         ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
         ...(signal ? { signal } : {}),
       });
@@ -218,8 +222,19 @@ export class HttpClient {
     }
   }
 
+  /** The injected sleep, cut short by `signal`. */
+  async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.#o.sleep(ms);
+    signal.throwIfAborted();
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#o.sleep(ms).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
   async #withRetries<T>(url: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
-    const attempts = this.#retries + 1;
+    const attempts = this.#o.retries + 1;
     let last: unknown;
     for (let i = 0; i < attempts; i++) {
       try {
@@ -227,6 +242,7 @@ export class HttpClient {
       } catch (err) {
         if (signal?.aborted) throw err;
         if (err instanceof AirfeedError) throw err;
+        if (err instanceof LocalError) throw err.original;
         if (err instanceof StatusError) {
           const retryable = err.status >= 500 || err.status === 429;
           if (!retryable) {
@@ -235,10 +251,9 @@ export class HttpClient {
         }
         last = err;
         if (i === attempts - 1) break;
-        let wait = Math.min(this.#baseDelayMs * 2 ** i, this.#maxDelayMs);
-        if (err instanceof StatusError && err.retryAfterMs !== null) wait = Math.min(err.retryAfterMs, this.#maxDelayMs * 4);
-        await this.#sleep(wait);
-        signal?.throwIfAborted();
+        let wait = Math.min(this.#o.baseDelayMs * 2 ** i, this.#o.maxDelayMs);
+        if (err instanceof StatusError && err.retryAfterMs !== null) wait = Math.min(err.retryAfterMs, this.#o.maxDelayMs * 4);
+        await this.#wait(wait, signal);
       }
     }
     if (last instanceof StatusError) {
@@ -268,12 +283,10 @@ async function writeBody(
   });
   await consume(url, body, gzip, [hasher, createWriteStream(part)], signal);
   // The rename that follows must not expose a file whose bytes are still only in the page cache.
-  const fh = await fs.open(part, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await local(async () => {
+    const fh = await fs.open(part, 'r');
+    await fh.sync().finally(() => fh.close());
+  });
   return { sha256: hash.digest('hex'), bytes };
 }
 
@@ -281,7 +294,8 @@ type Stage = 'body' | 'gunzip' | 'local';
 
 /**
  * Pipes body → (gunzip) → tail, telling apart a broken connection (BodyError, retried), a corrupt
- * or truncated gzip stream (SOURCE_INVALID: the server really sent those bytes) and local errors.
+ * or truncated gzip stream (SOURCE_INVALID: the server really sent those bytes) and local errors
+ * (LocalError, not retried).
  * pipeline destroys every stream with the first error, so the first stage to fail is the culprit.
  */
 async function consume(
@@ -318,6 +332,6 @@ async function consume(
         { cause: culprit.err },
       );
     }
-    throw err;
+    throw new LocalError(culprit?.err ?? err);
   }
 }

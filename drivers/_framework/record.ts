@@ -100,5 +100,5 @@ export function validateRecord(value: unknown): VulnRecord {
 
 /** The JSON Schema (draft 2020-12) of the normalized record, generated from the zod schema. */
 export function recordJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(VulnRecord, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  return z.toJSONSchema(VulnRecord, { target: 'draft-2020-12' });
 }

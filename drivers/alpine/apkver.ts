@@ -74,18 +74,19 @@ class Cursor {
     let nt = INVALID;
     const s = this.s;
     const at = (k: number): string | undefined => s[this.pos + k];
-    switch (this.type) {
+    const zeroRun = this.type === DIGIT_OR_ZERO && at(0) === '0';
+    if (zeroRun) {
+      // Leading zeros: "1.01" sorts below "1.1" and the zeros' count matters.
+      while (i < this.left && at(i) === '0') i++;
+      // A suffix right after a zero run is read as a suffix (apk-tools 2.14 behaviour), so
+      // "6.0_pre1" < "6.0"; older apk-tools read an empty digit token there and got it wrong.
+      if (at(i) !== '_') nt = DIGIT;
+      v = -i;
+    }
+    switch (zeroRun ? END : this.type) {
+      case END:
+        break;
       case DIGIT_OR_ZERO:
-        if (at(0) === '0') {
-          // Leading zeros: "1.01" sorts below "1.1" and the zeros' count matters.
-          while (i < this.left && at(i) === '0') i++;
-          // A suffix right after a zero run is read as a suffix (apk-tools 2.14 behaviour), so
-          // "6.0_pre1" < "6.0"; older apk-tools read an empty digit token there and got it wrong.
-          if (at(i) !== '_') nt = DIGIT;
-          v = -i;
-          break;
-        }
-      // falls through
       case DIGIT:
       case SUFFIX_NO:
       case REVISION_NO:

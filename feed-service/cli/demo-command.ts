@@ -17,6 +17,8 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('sync the Alpine driver from the demo mirror shipped in the repository and print the groups (no network, no setup)')
     .action(async () => {
+      // The demo is read by a person: keep the JSON logs to warnings unless asked otherwise.
+      process.env['AIRFEED_LOG_LEVEL'] ??= 'warn';
       console.log(`syncing alpine from ${path.relative(process.cwd(), DEMO_MIRROR) || DEMO_MIRROR} …`);
       const reports = await runSyncCommand(['alpine'], { source: DEMO_MIRROR });
       console.log(renderReports(reports));

@@ -77,7 +77,7 @@ export function registerSync(program: Command): void {
       const failed = reports.filter((r) => r.status === 'failed');
       if (failed.length > 0) {
         throw new AirfeedError(
-          'SOURCE_INVALID',
+          failed[0]?.errorCode ?? 'APPLY_FAILED',
           `sync failed for ${failed.map((r) => `${r.driver} (${r.error ?? 'see above'})`).join(', ')}`,
         );
       }

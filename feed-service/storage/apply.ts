@@ -1,12 +1,14 @@
 /**
  * Apply: the only writer of records. A group is applied in one transaction:
  *
- * 1. stream the parsed records once: canonical JSON and its sha256; the (COPY-escaped) JSON goes to
- *    a spool file on disk and only (id, hash, offset, length) is COPYed into a temp table;
+ * 1. stream the parsed records once: canonical JSON (serialized here, or given as a CanonicalRecord)
+ *    and its sha256; the (COPY-escaped) JSON goes to a spool file on disk and only (id, hash,
+ *    offset, length) is COPYed into a temp table;
  * 2. diff against the stored hashes in SQL: new, changed and resurrected records form the to-do list;
  * 3. the to-do records are read back from the spool in batches and COPYed straight into `records`,
  *    each with the next change-sequence value (their old versions deleted first);
- * 4. for a complete snapshot, live records missing from it become tombstones with a new sequence value.
+ * 4. ids listed in `deletions` (an incremental input's tombstones, e.g. from a delta bundle) and, for a
+ *    complete snapshot, live records missing from it become tombstones with a new sequence value.
  *
  * Unchanged records are never touched, so a re-sync with no change writes no record and takes no
  * sequence value. Memory stays flat: neither the records nor the to-do list are held in memory.
@@ -28,11 +30,28 @@ const BATCH = 5000;
 const MAX_SPAN = 8 * 1024 * 1024;
 const MAX_GAP = 256 * 1024;
 
+/**
+ * A record already serialized as canonical JSON (e.g. read from a verified bundle): stored byte for
+ * byte, so its hash is the producer's, and apply skips re-serializing it.
+ */
+export interface CanonicalRecord {
+  id: string;
+  namespace: string;
+  /** The normalized record as `canonicalJson` writes it (sorted keys, no whitespace). */
+  doc: string;
+}
+
 export interface ApplyInput {
   group: string;
   /** True when `records` is the whole group: missing records become tombstones. */
   complete: boolean;
-  records: AsyncIterable<VulnRecord>;
+  records: AsyncIterable<VulnRecord | CanonicalRecord>;
+  /**
+   * Ids of records to mark deleted (tombstones of an incremental input). Read only after `records` is
+   * exhausted, so both may be views of one sequential stream. Unknown or already deleted ids are
+   * ignored; an id that is also in `records` is an error.
+   */
+  deletions?: AsyncIterable<string>;
   /** Input digest to remember for skipping unchanged inputs next time. */
   fingerprint?: string;
 }
@@ -80,7 +99,7 @@ export async function applyGroupInTransaction(tx: Tx, input: ApplyInput, options
     if (!groupRow) throw new AirfeedError('GROUP_UNKNOWN', `group ${input.group} is not registered`);
 
     // Temp tables of an earlier group in the same transaction are dropped first.
-    await tx`drop table if exists pg_temp.stage, pg_temp.todo`;
+    await tx`drop table if exists pg_temp.stage, pg_temp.todo, pg_temp.deletion`;
     const staged = await stage(tx, input, spool, options.onProgress);
     const dup = await tx<{ id: string }[]>`select id from stage group by id having count(*) > 1 limit 1`;
     if (dup[0]) {
@@ -93,7 +112,12 @@ export async function applyGroupInTransaction(tx: Tx, input: ApplyInput, options
     const maxSeq = await writeTodo(tx, input.group, spool, groupRow.now);
     let removed = 0;
     let tombMax = 0;
-    if (input.complete) ({ removed, tombMax } = await tombstone(tx, input.group));
+    if (input.deletions) ({ removed, tombMax } = await applyDeletions(tx, input.group, input.deletions));
+    if (input.complete) {
+      const gone = await tombstone(tx, input.group);
+      removed += gone.removed;
+      tombMax = Math.max(tombMax, gone.tombMax);
+    }
 
     const counts: ApplyResult = {
       added: todoCounts.added,
@@ -128,7 +152,7 @@ async function stage(tx: Tx, input: ApplyInput, spool: fs.FileHandle, onProgress
       if (record.namespace !== input.group) {
         throw new AirfeedError('SOURCE_INVALID', `record ${record.id} has namespace ${record.namespace} but was parsed into group ${input.group}`);
       }
-      const doc = canonicalJson(record);
+      const doc = isCanonicalRecord(record) ? record.doc : canonicalJson(record);
       const escaped = copyEscape(doc);
       const off = spoolOut.offset;
       const len = await spoolOut.write(escaped);
@@ -201,6 +225,38 @@ async function tombstone(tx: Tx, group: string): Promise<{ removed: number; tomb
     )
     select count(*)::int as removed, max(seq) as "tombMax" from marked`;
   return { removed: rows[0]?.removed ?? 0, tombMax: rows[0]?.tombMax ?? 0 };
+}
+
+/** Pass 4a: ids listed as deleted become tombstones (when live); an id also staged is refused. */
+async function applyDeletions(tx: Tx, group: string, deletions: AsyncIterable<string>): Promise<{ removed: number; tombMax: number }> {
+  await tx`create temp table deletion (id text not null) on commit drop`;
+  const copy = new ChunkWriter(await tx`copy deletion (id) from stdin`.writable());
+  try {
+    for await (const id of deletions) await copy.write(`${copyEscape(id)}\n`);
+  } catch (err) {
+    await copy.end().catch(() => undefined);
+    throw err;
+  }
+  await copy.end();
+  const both = await tx<{ id: string }[]>`select d.id from deletion d join stage s on s.id = d.id limit 1`;
+  if (both[0]) {
+    throw new AirfeedError('SOURCE_INVALID', `${group}: record id ${both[0].id} is both among the records and among the deletions`);
+  }
+  const rows = await tx<{ removed: number; tombMax: number | null }[]>`
+    with gone as (
+      select distinct r.id from records r join deletion d on d.id = r.id
+      where r.group_name = ${group} and not r.deleted
+      order by r.id
+    ), marked as (
+      update records r set deleted = true, seq = nextval('change_seq'), updated_at = now()
+      from gone where r.group_name = ${group} and r.id = gone.id returning r.seq
+    )
+    select count(*)::int as removed, max(seq) as "tombMax" from marked`;
+  return { removed: rows[0]?.removed ?? 0, tombMax: rows[0]?.tombMax ?? 0 };
+}
+
+function isCanonicalRecord(record: VulnRecord | CanonicalRecord): record is CanonicalRecord {
+  return typeof (record as { doc?: unknown }).doc === 'string';
 }
 
 /** Reads the spooled documents of `rows` (sorted by offset), merging neighbours into large reads. */

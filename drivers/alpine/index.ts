@@ -1,0 +1,15 @@
+/** The Alpine Linux secdb driver: one group per branch (`alpine:3.20`, `alpine:edge`). See README.md. */
+import type { Driver } from '../_framework/types.ts';
+import { fetchAlpine } from './fetch.ts';
+import { alpineGroups, parseAlpine } from './parse.ts';
+
+export const alpine: Driver = {
+  id: 'alpine',
+  feed: 'vulnerabilities',
+  description: 'Alpine Linux security database (secdb): fixed package versions per branch',
+  defaultSource: 'https://secdb.alpinelinux.org/',
+  defaultSchedule: '17 */6 * * *',
+  fetch: fetchAlpine,
+  groups: alpineGroups,
+  parse: parseAlpine,
+};

@@ -1,0 +1,77 @@
+/**
+ * The secdb layout shared by fetch and parse: `<branch>/<repo>.json` with branches `v3.20`, `edge`,
+ * … and repos `main` and `community`. The workspace mirrors the upstream layout exactly.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** Branch directory names that become groups; anything else (`latest-stable`, files) is ignored. */
+export const BRANCH_RE = /^(v\d+\.\d+|edge)$/;
+
+/** Repos in sorted order; parse reads them in this order, so the order is part of determinism. */
+export const REPOS = ['community', 'main'] as const;
+export type Repo = (typeof REPOS)[number];
+
+/** One branch directory and the repo files it holds (sorted). */
+export interface BranchFiles {
+  branch: string;
+  repos: Repo[];
+}
+
+/** Code-unit string order: locale-independent, so output does not depend on the machine. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `v3.20` → `3.20`, `edge` → `edge`. */
+export function releaseOf(branch: string): string {
+  return branch.startsWith('v') ? branch.slice(1) : branch;
+}
+
+/** `v3.20` → `alpine:3.20`. */
+export function groupName(branch: string): string {
+  return `alpine:${releaseOf(branch)}`;
+}
+
+/** The group's human description. */
+export function groupDescription(branch: string): string {
+  const release = releaseOf(branch);
+  return release === 'edge' ? 'Alpine Linux edge security fixes (secdb)' : `Alpine Linux ${release} security fixes (secdb)`;
+}
+
+/** The mirror-relative path of one secdb file, also its state key: `v3.20/main.json`. */
+export function fileKey(branch: string, repo: Repo): string {
+  return `${branch}/${repo}.json`;
+}
+
+async function isFile(p: string): Promise<boolean> {
+  return fs.stat(p).then((s) => s.isFile(), () => false);
+}
+
+/** Branch directories of `dir` (symlinks followed) holding at least one repo file, sorted by branch. */
+export async function listBranches(dir: string): Promise<BranchFiles[]> {
+  const entries = await fs.readdir(dir);
+  const out: BranchFiles[] = [];
+  for (const name of entries.filter((n) => BRANCH_RE.test(n)).sort(compareStrings)) {
+    const isDir = await fs.stat(path.join(dir, name)).then((s) => s.isDirectory(), () => false);
+    if (!isDir) continue;
+    const repos: Repo[] = [];
+    for (const repo of REPOS) if (await isFile(path.join(dir, fileKey(name, repo)))) repos.push(repo);
+    if (repos.length > 0) out.push({ branch: name, repos });
+  }
+  return out;
+}
+
+/** sha256 (hex) of a file, streamed; null when the file does not exist. */
+export async function sha256File(file: string): Promise<string | null> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  return hash.digest('hex');
+}
