@@ -25,6 +25,27 @@ export interface EmbeddedServer {
   stop: () => Promise<void>;
 }
 
+/**
+ * As root, the server runs as the unprivileged `postgres` user, which must be able to search every
+ * directory above its data directory. Say which one blocks it rather than let initdb fail obscurely.
+ */
+async function assertReachable(dir: string): Promise<void> {
+  let current = path.resolve(dir);
+  for (;;) {
+    const parent = path.dirname(current);
+    if (parent === current) return;
+    current = parent;
+    const st = await fs.stat(current);
+    if ((st.mode & 0o001) === 0) {
+      throw new AirfeedError(
+        'CONFIG_INVALID',
+        `the embedded PostgreSQL runs as user postgres (PostgreSQL refuses to run as root), and that user cannot enter ${current} ` +
+          `on the way to ${dir}: set AIRFEED_HOME to a directory others can enter (e.g. /var/lib/airfeed), or run \`chmod o+x ${current}\``,
+      );
+    }
+  }
+}
+
 /** Asks the kernel for a free loopback port. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,7 +85,10 @@ export async function startEmbedded(dir: string, log: Logger, wantedPort?: numbe
   await fs.mkdir(dir, { recursive: true });
   const isRoot = os.userInfo().uid === 0;
   // The postgres user must be able to reach its data directory through our home directory.
-  if (isRoot) await fs.chmod(dir, 0o755);
+  if (isRoot) {
+    await fs.chmod(dir, 0o755);
+    await assertReachable(dir);
+  }
 
   let port = wantedPort;
   if (port === undefined && existsSync(portFile)) port = Number((await fs.readFile(portFile, 'utf8')).trim());

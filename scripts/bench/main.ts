@@ -25,6 +25,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const n = Number(process.env['BENCH_RECORDS'] ?? 300_000);
 const alpineData = path.resolve(root, '../shared/realdata/alpine/secdb-2024-12-31');
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'airfeed-bench-'));
+// mkdtemp makes 0700; the embedded server (user postgres when we are root) must enter it.
+await fs.chmod(work, 0o755);
 
 let stop = async (): Promise<void> => undefined;
 let adminUrl = process.env['DATABASE_URL'];

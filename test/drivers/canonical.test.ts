@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../drivers/_framework/canonical.ts';
+
+/** Reference: JSON.stringify with a replacer that rebuilds objects with sorted keys. */
+function reference(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
+}
+
+describe('canonicalJson', () => {
+  const cases: unknown[] = [
+    null, 0, -1.5, 1e21, 'a"b\\c\n\u2028', true, [], {},
+    { b: 1, a: [3, { d: null, c: 'x' }], e: undefined },
+    [undefined, () => 1, 'x'],
+    { z: { y: { x: [{ b: 2, a: 1 }] } }, 'ü': 'ß', '': 0 },
+    { when: new Date(Date.UTC(2024, 0, 2)) },
+  ];
+  it.each(cases.map((c) => [reference(c), c]))('writes %s like JSON.stringify with sorted keys', (expected, value) => {
+    expect(canonicalJson(value)).toBe(expected);
+  });
+
+  it('gives the same bytes whatever the key insertion order', () => {
+    expect(canonicalJson({ a: 1, b: { c: 2, d: 3 } })).toBe(canonicalJson({ b: { d: 3, c: 2 }, a: 1 }));
+  });
+});
