@@ -4,6 +4,7 @@ import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { registerDb } from './db-command.ts';
 import { registerDemo } from './demo-command.ts';
 import { registerGroups } from './groups-command.ts';
+import { registerServe } from './serve-command.ts';
 import { registerSync } from './sync-command.ts';
 
 /** Builds the program; exported for tests of --help. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerSync(program);
   registerGroups(program);
   registerDb(program);
+  registerServe(program);
   return program;
 }
 

@@ -1,0 +1,66 @@
+/** `airfeed serve`: the feed service (Anchore /v1, native /v2, admin, metrics) with scheduled syncs. */
+import { type Command, InvalidArgumentError } from 'commander';
+import { createLogger } from '../../drivers/_framework/log.ts';
+import { DRIVERS } from '../../drivers/index.ts';
+import { loadConfig } from '../config.ts';
+import { DEFAULT_HOST, DEFAULT_JITTER_SECONDS, DEFAULT_OVERLAP_SECONDS, DEFAULT_PORT, driverEnvName, loadServiceConfig } from '../http/config.ts';
+import { shutdownOnSignals, startServer } from '../server.ts';
+
+interface ServeFlags {
+  port?: number;
+  host?: string;
+  schedule: boolean;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a TCP port number (0-65535)');
+  return port;
+}
+
+const ENV_HELP = `
+Routes:
+  /v1/service/feeds[/<feed>[/<group>]]   Anchore feed API (engines: feed URL http://<host>:<port>/v1/service/feeds)
+  /v2/feeds, /v2/groups[/<group>[/records?after=<seq>&limit=<n>]], /v2/vulnerabilities/<id>
+  /v2/admin/...                          enable/disable, trigger syncs, runs, events (admin bearer token)
+  /health, /ready, /metrics, /openapi.json, /docs (Swagger UI)
+
+Environment:
+  AIRFEED_PORT, AIRFEED_HOST          defaults for --port (${DEFAULT_PORT}) and --host (${DEFAULT_HOST})
+  AIRFEED_ADMIN_TOKENS                comma-separated admin bearer tokens (16+ characters each)
+  AIRFEED_ADMIN_TOKENS_FILE           a file with admin tokens, one per line (# comments)
+  AIRFEED_READ_TOKENS[_FILE]          when set, reads need one of these tokens (Bearer, or Basic password)
+  ${driverEnvName('AIRFEED_SCHEDULE', 'alpine')}             cron (UTC) for a driver, or "off"; default: the driver's own (see \`airfeed drivers\`)
+  ${driverEnvName('AIRFEED_SOURCE', 'alpine')}               upstream URL or mirror directory for a driver's scheduled syncs
+  AIRFEED_SCHEDULE_JITTER_SECONDS     random delay before each scheduled sync (default ${DEFAULT_JITTER_SECONDS})
+  AIRFEED_SINCE_OVERLAP_SECONDS       records re-sent before a /v1 since (default ${DEFAULT_OVERLAP_SECONDS})
+  plus AIRFEED_HOME, DATABASE_URL, AIRFEED_LOG_LEVEL as for every command
+
+Examples:
+  airfeed serve
+  AIRFEED_ADMIN_TOKENS=$(openssl rand -hex 32) airfeed serve --host 0.0.0.0 --port 8080
+  airfeed serve --no-schedule          # serve only; another replica (or cron + \`airfeed sync\`) syncs`;
+
+/** Registers `serve` on the program. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the feed service: Anchore feed API, native /v2 API, administration and metrics; syncs drivers on their schedules')
+    .option('-p, --port <port>', `TCP port to listen on (default ${DEFAULT_PORT})`, parsePort)
+    .option('-H, --host <address>', `address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for every interface)`)
+    .option('--no-schedule', 'do not run scheduled syncs in this process (serve only; syncs can still be triggered by the admin API)')
+    .addHelpText('after', ENV_HELP)
+    .action(async (flags: ServeFlags) => {
+      const config = loadConfig();
+      const log = createLogger().child({}, { level: process.env['AIRFEED_LOG_LEVEL'] ?? 'info' });
+      const service = await loadServiceConfig(DRIVERS, { port: flags.port, host: flags.host, schedule: flags.schedule });
+      const server = await startServer({ config, service, log });
+      if (process.stderr.isTTY) console.error(`airfeed: serving on ${server.url} (API docs at ${server.url}/docs); Ctrl-C stops`);
+      const uninstall = shutdownOnSignals(server, log);
+      try {
+        await server.closed;
+      } finally {
+        uninstall();
+      }
+    });
+}

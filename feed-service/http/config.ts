@@ -1,0 +1,132 @@
+/**
+ * Feed service configuration (`airfeed serve`), parsed once from the environment and flags with zod.
+ * The database and home settings stay in ../config.ts; this adds what only the service needs.
+ */
+import fs from 'node:fs/promises';
+import cron from 'node-cron';
+import { z } from 'zod';
+import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import type { Driver } from '../../drivers/_framework/types.ts';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+/** Records re-sent before a /v1 `since`: the engine's clock is not ours, and applies take time. */
+export const DEFAULT_OVERLAP_SECONDS = 3600;
+export const DEFAULT_JITTER_SECONDS = 60;
+// Short tokens are guessable; the check names the variable, never the token.
+const MIN_TOKEN_LENGTH = 16;
+
+export interface AuthConfig {
+  /** Bearer tokens accepted for /v2/admin calls. None configured: every admin call is refused. */
+  adminTokens: readonly string[];
+  /** When set, reads (/v1, /v2) need one of these (or an admin token); undefined: anonymous reads. */
+  readTokens?: readonly string[] | undefined;
+}
+
+export interface ServiceConfig {
+  port: number;
+  host: string;
+  auth: AuthConfig;
+  /** Run scheduled syncs in this process. */
+  schedule: boolean;
+  /** Cron expression per driver id; null: that driver is not scheduled. */
+  schedules: Record<string, string | null>;
+  /** Upstream (URL or mirror directory) per driver id, when not the driver's default. */
+  sources: Record<string, string>;
+  jitterSeconds: number;
+  overlapSeconds: number;
+}
+
+export interface ServeFlags {
+  port?: number | undefined;
+  host?: string | undefined;
+  schedule?: boolean | undefined;
+}
+
+const TokenList = z
+  .string()
+  .transform((s) => s.split(/[,\n]/).map((t) => t.trim()).filter((t) => t !== '' && !t.startsWith('#')));
+
+const Env = z.object({
+  AIRFEED_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  AIRFEED_HOST: z.string().min(1).optional(),
+  AIRFEED_ADMIN_TOKENS: TokenList.optional(),
+  AIRFEED_ADMIN_TOKENS_FILE: z.string().min(1).optional(),
+  AIRFEED_READ_TOKENS: TokenList.optional(),
+  AIRFEED_READ_TOKENS_FILE: z.string().min(1).optional(),
+  AIRFEED_SCHEDULE_JITTER_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
+  AIRFEED_SINCE_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
+});
+
+/** `AIRFEED_SCHEDULE_<DRIVER>` / `AIRFEED_SOURCE_<DRIVER>`: the driver id upper-cased, other characters as `_`. */
+export function driverEnvName(prefix: string, driverId: string): string {
+  return `${prefix}_${driverId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+function invalid(variable: string, message: string, cause?: unknown): AirfeedError {
+  return new AirfeedError('CONFIG_INVALID', `${variable}: ${message}`, cause === undefined ? {} : { cause });
+}
+
+async function readTokenFile(variable: string, file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw invalid(variable, `cannot read ${file}: ${(err as Error).message}`, err);
+  }
+  return TokenList.parse(text);
+}
+
+function checkTokens(variable: string, tokens: string[]): string[] {
+  if (tokens.some((t) => t.length < MIN_TOKEN_LENGTH)) {
+    throw invalid(variable, `every token must be at least ${MIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
+  }
+  return tokens;
+}
+
+/** Reads the service configuration from `env` and the CLI flags; throws CONFIG_INVALID naming the variable. */
+export async function loadServiceConfig(drivers: readonly Driver[], flags: ServeFlags = {}, env: NodeJS.ProcessEnv = process.env): Promise<ServiceConfig> {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalid(String(issue?.path.join('.') ?? 'environment'), issue?.message ?? 'invalid', parsed.error);
+  }
+  const e = parsed.data;
+  const admin = [...(e.AIRFEED_ADMIN_TOKENS ?? [])];
+  if (e.AIRFEED_ADMIN_TOKENS_FILE) admin.push(...(await readTokenFile('AIRFEED_ADMIN_TOKENS_FILE', e.AIRFEED_ADMIN_TOKENS_FILE)));
+  let read: string[] | undefined;
+  if (e.AIRFEED_READ_TOKENS !== undefined || e.AIRFEED_READ_TOKENS_FILE !== undefined) {
+    read = [...(e.AIRFEED_READ_TOKENS ?? [])];
+    if (e.AIRFEED_READ_TOKENS_FILE) read.push(...(await readTokenFile('AIRFEED_READ_TOKENS_FILE', e.AIRFEED_READ_TOKENS_FILE)));
+    // Asking for protected reads and configuring no token would silently lock every reader out.
+    if (read.length === 0) throw invalid('AIRFEED_READ_TOKENS', 'set but lists no token; unset it for anonymous reads');
+    checkTokens('AIRFEED_READ_TOKENS', read);
+  }
+  checkTokens('AIRFEED_ADMIN_TOKENS', admin);
+
+  const schedules: Record<string, string | null> = {};
+  const sources: Record<string, string> = {};
+  for (const d of drivers) {
+    const name = driverEnvName('AIRFEED_SCHEDULE', d.id);
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') schedules[d.id] = d.defaultSchedule;
+    else if (value === 'off') schedules[d.id] = null;
+    else if (!cron.validate(value)) throw invalid(name, `"${value}" is not a cron expression (e.g. "17 */6 * * *"), or "off"`);
+    else schedules[d.id] = value;
+    const source = env[driverEnvName('AIRFEED_SOURCE', d.id)]?.trim();
+    if (source) sources[d.id] = source;
+  }
+
+  const port = flags.port ?? e.AIRFEED_PORT ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid('--port', `${port} is not a TCP port (0-65535)`);
+  return {
+    port,
+    host: flags.host ?? e.AIRFEED_HOST ?? DEFAULT_HOST,
+    auth: { adminTokens: admin, readTokens: read },
+    schedule: flags.schedule ?? true,
+    schedules,
+    sources,
+    jitterSeconds: e.AIRFEED_SCHEDULE_JITTER_SECONDS ?? DEFAULT_JITTER_SECONDS,
+    overlapSeconds: e.AIRFEED_SINCE_OVERLAP_SECONDS ?? DEFAULT_OVERLAP_SECONDS,
+  };
+}

