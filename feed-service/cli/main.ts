@@ -1,6 +1,7 @@
 /** The `airfeed` command line. Errors become output here (and in the HTTP error handler) only. */
 import { Command, CommanderError } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { registerBundles } from './bundle-command.ts';
 import { registerDb } from './db-command.ts';
 import { registerDemo } from './demo-command.ts';
 import { registerGroups } from './groups-command.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSync(program);
   registerGroups(program);
   registerDb(program);
+  registerBundles(program);
   registerServe(program);
   return program;
 }

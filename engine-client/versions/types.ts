@@ -1,0 +1,21 @@
+/** The contract every version scheme implements (one module per scheme, registered in index.ts). */
+
+/** Result of a comparison: a < b, a == b, a > b. */
+export type Ordering = -1 | 0 | 1;
+
+/**
+ * A version comparator for one ecosystem. `parse` throws InvalidVersionError for a version the
+ * scheme rejects; `compare` parses both sides (so it throws too); `compareParsed` lets a hot loop
+ * parse each string once and compare the parsed forms many times.
+ */
+export interface Comparator<P = unknown> {
+  readonly scheme: string;
+  /** Parses (and validates) one version; throws InvalidVersionError. */
+  parse(v: string): P;
+  /** Orders two version strings; throws InvalidVersionError if either is invalid. */
+  compare(a: string, b: string): Ordering;
+  /** Orders two already-parsed versions. */
+  compareParsed(a: P, b: P): Ordering;
+  /** True when `parse` would accept the version. */
+  valid(v: string): boolean;
+}
