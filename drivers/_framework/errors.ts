@@ -43,6 +43,21 @@ export const ERROR_CODES = {
     hint: 'Nothing was imported. Import the bundle the message names first (or a newer full bundle); pass --allow-downgrade only to roll back on purpose.',
   },
   BUNDLE_EXPIRED: { status: 400, hint: 'Nothing was imported. Get a newer bundle from the exporting side, or pass --allow-expired to use this one anyway.' },
+  SCAN_INPUT_INVALID: {
+    status: 400,
+    hint: 'Fix or regenerate the input file named (the message gives the line or JSON path), or pass --format to say what it is.',
+  },
+  SCAN_DISTRO_UNKNOWN: {
+    status: 400,
+    hint: 'Say which distro and release the packages come from: --distro alpine:3.20 (or --os-release <file>).',
+  },
+  ENGINE_SOURCE_INVALID: {
+    status: 502,
+    hint: 'The feed service sent data the engine cannot use; nothing was changed for that group. Check the --from URL points at an airfeed or Anchore feed service.',
+  },
+  ENGINE_DB_EMPTY: { status: 503, hint: 'The engine has no vulnerability data yet: run `airfeed-engine sync --from <url>` or `airfeed-engine import <bundle.tar>`.' },
+  POLICY_INVALID: { status: 400, hint: 'Fix the policy file named (the message gives the field); see the README section "Policy".' },
+  VERSION_INVALID: { status: 400, hint: 'Check the version strings against the scheme named; `airfeed-engine versions compare --help` lists the schemes.' },
   KEY_INVALID: { status: 400, hint: 'Check the key file named: it must be an Ed25519 key in PEM, as written by `airfeed keys generate`.' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 

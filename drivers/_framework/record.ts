@@ -50,6 +50,7 @@ export const Range = z.strictObject({
   type: z.enum(['ECOSYSTEM', 'SEMVER', 'GIT']),
   events: z.array(RangeEvent).min(1),
 });
+export type Range = z.infer<typeof Range>;
 
 export const FixedIn = z.strictObject({
   /** Package name as the namespace names it (a distro's source package, an ecosystem's package). */

@@ -1,0 +1,45 @@
+/**
+ * What every input parser produces: the packages installed on one system (or listed in one SBOM),
+ * with the distro release they come from when the input says so. The matcher reads only this.
+ */
+
+/** Kinds of package the engine matches; distro kinds are matched by source package. */
+export const PACKAGE_KINDS = ['apk', 'cargo', 'composer', 'deb', 'gem', 'go', 'maven', 'npm', 'nuget', 'pypi', 'rpm'] as const;
+export type PackageKind = (typeof PACKAGE_KINDS)[number];
+
+/** Input formats the engine reads (names used by `--format`). */
+export const INPUT_FORMATS = ['apk-installed', 'cyclonedx', 'dpkg-status', 'npm-lock', 'rpm-qa', 'spdx', 'syft'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+/** A distro release as the feed names it: namespace `${id}:${release}`, e.g. `alpine:3.20`, `debian:12`, `rhel:9`. */
+export interface Distro {
+  id: string;
+  release: string;
+}
+
+export interface InstalledPackage {
+  /** The binary package name as installed (`libcrypto3`), or the language package name (`lodash`, `org.apache:commons-text`). */
+  name: string;
+  /** The installed version, exactly as the package manager records it (dpkg/rpm with epoch when present). */
+  version: string;
+  kind: PackageKind;
+  /**
+   * The source package a distro binary was built from (Alpine origin, dpkg `Source:`, the source rpm),
+   * with its version when it differs from the binary's (dpkg `Source: name (version)`, the source rpm's
+   * version-release). Absent when the input does not say; the matcher then uses the binary itself.
+   */
+  source?: { name: string; version?: string };
+  /** The package URL when the input gives one. */
+  purl?: string;
+  /** Where in the input the package was found: `file:line` for text formats, `file#/json/path` for JSON. */
+  location: string;
+}
+
+export interface Inventory {
+  file: string;
+  format: InputFormat;
+  /** From the SBOM's operating-system component or distro block; absent when the input does not say. */
+  distro?: Distro;
+  /** In input order. */
+  packages: InstalledPackage[];
+}
