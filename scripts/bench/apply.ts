@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the long paths with their throughput and peak memory, each next to a floor
+ * `npm run bench -- apply`: the sync and apply paths with their throughput and peak memory, each next to a floor
  * measured on the same machine. BENCH_RECORDS sets the synthetic group size (default 300000).
  */
 import { spawnSync } from 'node:child_process';

@@ -1,0 +1,51 @@
+/**
+ * The `airfeed-engine` command line: sync vulnerability data (online or from a bundle), scan
+ * inventories, judge them by a policy. Errors become output here only. Exit codes: 0 success (or a
+ * passing policy), 1 a failing policy (or a comparison batch with ERR lines), 2 an error.
+ */
+import { Command, CommanderError } from 'commander';
+import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { registerVersions } from './versions-command.ts';
+
+/** Exit code for errors (bad input, no data, unreachable service): distinct from a failing policy. */
+export const EXIT_ERROR = 2;
+
+/** Builds the program; exported for tests of --help. */
+export function buildEngineProgram(): Command {
+  const program = new Command('airfeed-engine')
+    .description(
+      'airfeed-engine matches SBOMs and package databases against airfeed vulnerability data,\n' +
+        'inside the air gap: sync from a feed service or import a signed bundle, then scan.\n\n' +
+        'Data lives in PostgreSQL: an embedded server under AIRFEED_ENGINE_HOME (default\n' +
+        './.airfeed-engine), or the server named by AIRFEED_ENGINE_DATABASE_URL.\n' +
+        'Exit codes: 0 ok / policy passed, 1 policy failed, 2 error.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerVersions(program);
+  return program;
+}
+
+/** Prints an error for a person, with what to do next; returns the exit code. */
+function report(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_ERROR;
+  if (err instanceof AirfeedError) {
+    console.error(`airfeed-engine: ${err.message}\n  what to do: ${err.hint}`);
+    if (process.env['AIRFEED_DEBUG'] && err.cause) console.error(err.cause);
+    return EXIT_ERROR;
+  }
+  console.error(`airfeed-engine: unexpected error: ${(err as Error).message ?? String(err)}`);
+  console.error(process.env['AIRFEED_DEBUG'] ? err : '  (set AIRFEED_DEBUG=1 for the stack trace, and please report it)');
+  return EXIT_ERROR;
+}
+
+/** Runs the CLI with `argv` and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildEngineProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return report(err);
+  }
+}
