@@ -179,6 +179,16 @@ function compareTokens(a: string, b: string): Ordering {
   return ta.type > tb.type ? -1 : 1;
 }
 
+/**
+ * apk-tools' own order for any two strings, valid or not: where a version stops tokenizing, apk-tools
+ * compares what it has read so far. The Alpine driver needs this to pick the lowest of several fixed
+ * versions in upstream data, which holds a few versions apk-tools itself calls invalid
+ * (`10.0.11-0`, `2021-03-27-r5`); matching uses the strict comparator, which reports them.
+ */
+export function compareApkLenient(a: string, b: string): Ordering {
+  return compareTokens(a, b);
+}
+
 /** A validated apk version (the string itself; apk compares token streams on the fly). */
 export interface ApkVersion {
   readonly version: string;
