@@ -128,7 +128,7 @@ export function v2RawStream(sql: Sql, group: string, after: number, limit: numbe
     select seq::text, to_json(id)::text, deleted::text,
            to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), doc
     from records where group_name = ${group} and seq > ${after}
-    order by seq ${limit === undefined ? sql`` : sql`limit ${limit}`}`.raw().cursor(batch);
+    order by records.seq ${limit === undefined ? sql`` : sql`limit ${limit}`}`.raw().cursor(batch);
 }
 
 /** Every served record with this id, across groups, by group name. */

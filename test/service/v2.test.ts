@@ -103,6 +103,19 @@ describe('/v2 records by change sequence', () => {
     expect((await ndjson('alpine:3.19', seqs[1] ?? 0, 2)).items).toEqual(paged.items.slice(2, 4));
   });
 
+  it('streams NDJSON in numeric sequence order across digit boundaries (9 < 10 < 100), with and without limit', async () => {
+    const records = Array.from({ length: 120 }, (_, i) => makeRecord('test:digits', `CVE-2024-${String(i).padStart(5, '0')}`));
+    await loadGroup(db.sql, 'test:digits', records);
+    const seqs = (await db.sql<{ seq: number }[]>`select seq from records where group_name = 'test:digits' order by seq`).map((r) => r.seq);
+    expect(seqs[seqs.length - 1]).toBeGreaterThanOrEqual(100);
+    const all = (await ndjson('test:digits', 0)).items.map((i) => i.seq);
+    expect(all).toEqual(seqs);
+    // A limited stream is the next `limit` changes, not the first ones in text order.
+    const after = seqs[94] ?? 0;
+    expect((await ndjson('test:digits', after, 10)).items.map((i) => i.seq)).toEqual(seqs.slice(95, 105));
+    expect((await pageAll('test:digits', 0, 7)).items.map((i) => i.seq)).toEqual(seqs);
+  });
+
   it('answers a stored cursor after a re-sync with one change with exactly that record', async () => {
     const { cursor } = await pageAll('alpine:3.19', 0, 100);
     const other = (await pageAll('alpine:3.20', 0, 100)).cursor;
