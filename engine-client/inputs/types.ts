@@ -42,4 +42,16 @@ export interface Inventory {
   distro?: Distro;
   /** In input order. */
   packages: InstalledPackage[];
+  /**
+   * SBOM entries that name a package the engine cannot match (a purl type it does not know, no
+   * version), so a report can say what was not scanned; absent when there are none.
+   */
+  skipped?: SkippedEntry[];
+}
+
+/** An input entry left out of `packages`, and why. */
+export interface SkippedEntry {
+  /** Where it is, as InstalledPackage.location. */
+  location: string;
+  reason: string;
 }
