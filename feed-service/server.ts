@@ -12,6 +12,7 @@ import type { Driver } from '../drivers/_framework/types.ts';
 import { DRIVERS } from '../drivers/index.ts';
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
+import { loadServiceTrust } from './http/bundles.ts';
 import type { ServiceConfig } from './http/config.ts';
 import { createMetrics } from './http/metrics.ts';
 import { Scheduler } from './scheduler.ts';
@@ -59,7 +60,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Responses in progress, so shutdown can close each keep-alive connection once its response is out.
   const inFlight = new Set<ServerResponse>();
   try {
-    app = await buildApp({ sql: db.sql, log, auth: service.auth, overlapSeconds: service.overlapSeconds, metrics, sync: scheduler });
+    app = await buildApp({ sql: db.sql, log, auth: service.auth, overlapSeconds: service.overlapSeconds, metrics, sync: scheduler, bundles: service.bundles });
     app.server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inFlight.add(res);
       res.once('close', () => inFlight.delete(res));
@@ -73,6 +74,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = typeof address === 'object' && address ? address.port : service.port;
   const url = `http://${service.host.includes(':') ? `[${service.host}]` : service.host}:${port}`;
   if (service.auth.adminTokens.length === 0) log.warn({}, 'no admin token configured: /v2/admin calls are refused (set AIRFEED_ADMIN_TOKENS)');
+  await loadServiceTrust(service.bundles.trust).then(
+    (trust) => log.info({ trustedKeys: trust.keys.size, trust: service.bundles.trust, maxBundleBytes: service.bundles.maxBytes }, 'bundle uploads accepted'),
+    (err: unknown) => log.warn({ err, trust: service.bundles.trust }, 'bundle uploads are refused until a trusted key is configured (AIRFEED_TRUST or <AIRFEED_HOME>/trusted-keys)'),
+  );
   log.info({ url, schedule: service.schedule, readsAnonymous: service.auth.readTokens === undefined }, 'feed service listening');
   if (service.schedule) scheduler.start();
 

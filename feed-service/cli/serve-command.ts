@@ -3,14 +3,26 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../../drivers/_framework/log.ts';
 import { DRIVERS } from '../../drivers/index.ts';
 import { loadConfig } from '../config.ts';
-import { DEFAULT_HOST, DEFAULT_JITTER_SECONDS, DEFAULT_OVERLAP_SECONDS, DEFAULT_PORT, driverEnvName, loadServiceConfig } from '../http/config.ts';
+import { formatBytes } from '../http/bundles.ts';
+import {
+  DEFAULT_HOST,
+  DEFAULT_JITTER_SECONDS,
+  DEFAULT_MAX_BUNDLE_BYTES,
+  DEFAULT_OVERLAP_SECONDS,
+  DEFAULT_PORT,
+  driverEnvName,
+  loadServiceConfig,
+} from '../http/config.ts';
 import { shutdownOnSignals, startServer } from '../server.ts';
 
 interface ServeFlags {
   port?: number;
   host?: string;
   schedule: boolean;
+  trust?: string[];
 }
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -23,6 +35,7 @@ Routes:
   /v1/service/feeds[/<feed>[/<group>]]   Anchore feed API (engines: feed URL http://<host>:<port>/v1/service/feeds)
   /v2/feeds, /v2/groups[/<group>[/records?after=<seq>&limit=<n>]], /v2/vulnerabilities/<id>
   /v2/admin/...                          enable/disable, trigger syncs, runs, events (admin bearer token)
+  POST /v2/bundles, GET /v2/bundles      import a signed bundle (body: the .tar), import history (admin bearer token)
   /health, /ready, /metrics, /openapi.json, /docs (Swagger UI)
 
 Environment:
@@ -34,12 +47,19 @@ Environment:
   ${driverEnvName('AIRFEED_SOURCE', 'alpine')}               upstream URL or mirror directory for a driver's scheduled syncs
   AIRFEED_SCHEDULE_JITTER_SECONDS     random delay before each scheduled sync (default ${DEFAULT_JITTER_SECONDS})
   AIRFEED_SINCE_OVERLAP_SECONDS       records re-sent before a /v1 since (default ${DEFAULT_OVERLAP_SECONDS})
+  AIRFEED_TRUST                       comma-separated trusted public key files/directories for bundle uploads
+                                      (default $AIRFEED_HOME/trusted-keys; --trust replaces it)
+  AIRFEED_MAX_BUNDLE_BYTES            largest bundle upload accepted, in bytes (default ${DEFAULT_MAX_BUNDLE_BYTES} = ${formatBytes(DEFAULT_MAX_BUNDLE_BYTES)})
+  AIRFEED_BUNDLE_SPOOL_DIR            where uploads are written while they are verified and imported (default: the OS temp dir)
   plus AIRFEED_HOME, DATABASE_URL, AIRFEED_LOG_LEVEL as for every command
 
 Examples:
   airfeed serve
   AIRFEED_ADMIN_TOKENS=$(openssl rand -hex 32) airfeed serve --host 0.0.0.0 --port 8080
-  airfeed serve --no-schedule          # serve only; another replica (or cron + \`airfeed sync\`) syncs`;
+  airfeed serve --no-schedule          # serve only; another replica (or cron + \`airfeed sync\`) syncs
+  airfeed serve --trust producer.pub.pem
+  curl --fail-with-body -sS -X POST -T full.tar -H "Authorization: Bearer $TOKEN" \\
+       -H 'Content-Type: application/x-tar' 'http://127.0.0.1:8080/v2/bundles?allow_expired=false'`;
 
 /** Registers `serve` on the program. */
 export function registerServe(program: Command): void {
@@ -49,11 +69,12 @@ export function registerServe(program: Command): void {
     .option('-p, --port <port>', `TCP port to listen on (default ${DEFAULT_PORT})`, parsePort)
     .option('-H, --host <address>', `address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for every interface)`)
     .option('--no-schedule', 'do not run scheduled syncs in this process (serve only; syncs can still be triggered by the admin API)')
+    .option('-t, --trust <file|dir>', 'trusted public key file or directory for bundle uploads (repeatable; default: $AIRFEED_HOME/trusted-keys)', collect)
     .addHelpText('after', ENV_HELP)
     .action(async (flags: ServeFlags) => {
       const config = loadConfig();
       const log = createLogger().child({}, { level: process.env['AIRFEED_LOG_LEVEL'] ?? 'info' });
-      const service = await loadServiceConfig(DRIVERS, { port: flags.port, host: flags.host, schedule: flags.schedule });
+      const service = await loadServiceConfig(DRIVERS, { port: flags.port, host: flags.host, schedule: flags.schedule, trust: flags.trust });
       const server = await startServer({ config, service, log });
       if (process.stderr.isTTY) console.error(`airfeed: serving on ${server.url} (API docs at ${server.url}/docs); Ctrl-C stops`);
       const uninstall = shutdownOnSignals(server, log);

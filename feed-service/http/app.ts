@@ -1,7 +1,7 @@
 /**
  * The feed service as a fastify app: built here, never listening (server.ts listens; tests use
- * `inject()`). Routes: /v1/service/feeds (Anchore), /v2 (native), /v2/admin, /health, /ready,
- * /metrics, /openapi.json and Swagger UI at /docs.
+ * `inject()`). Routes: /v1/service/feeds (Anchore), /v2 (native), /v2/admin, /v2/bundles (bundle
+ * upload and history), /health, /ready, /metrics, /openapi.json and Swagger UI at /docs.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Sql } from '../storage/db.ts';
 import { adminRoutes, type SyncControl } from './admin.ts';
 import { createAuth } from './auth.ts';
+import { type BundleUploadOptions, bundleRoutes } from './bundles.ts';
 import { type AuthConfig, DEFAULT_OVERLAP_SECONDS } from './config.ts';
 import { registerErrorHandling } from './errors.ts';
 import { createMetrics, registerHttpMetrics, type ServiceMetrics } from './metrics.ts';
@@ -31,6 +32,8 @@ export interface AppOptions {
   metrics?: ServiceMetrics;
   /** The process's scheduler; without it, the sync trigger answers 503. */
   sync?: SyncControl;
+  /** Bundle uploads (POST /v2/bundles): trusted keys, size limit, spool directory; without it, uploads answer 503. */
+  bundles?: BundleUploadOptions;
 }
 
 /** Builds the app with every route registered and ready; the caller listens or injects. */
@@ -71,7 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         version: '1',
         description:
           '/v1/service/feeds is the Anchore feed API (wire-compatible with Anchore Engine 1.x). /v2 is the native API: ' +
-          'records by change-sequence cursor, as JSON pages or NDJSON. /v2/admin needs an admin bearer token.',
+          'records by change-sequence cursor, as JSON pages or NDJSON. /v2/admin and /v2/bundles need an admin bearer token.',
       },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic' } },
@@ -84,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => v1Routes(scope, v1));
   await app.register(async (scope) => v2Routes(scope, { sql, auth }));
   await app.register(async (scope) => adminRoutes(scope, { sql, auth, sync: options.sync }));
+  await app.register(async (scope) => bundleRoutes(scope, { sql, auth, log, upload: options.bundles }));
   await app.register(async (scope) => opsRoutes(scope, { sql, metrics }));
   await app.ready();
   return app;

@@ -3,16 +3,20 @@
  * The database and home settings stay in ../config.ts; this adds what only the service needs.
  */
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { Driver } from '../../drivers/_framework/types.ts';
+import { loadConfig } from '../config.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 /** Records re-sent before a /v1 `since`: the engine's clock is not ours, and applies take time. */
 export const DEFAULT_OVERLAP_SECONDS = 3600;
 export const DEFAULT_JITTER_SECONDS = 60;
+/** Largest bundle upload accepted by POST /v2/bundles: 4 GiB. */
+export const DEFAULT_MAX_BUNDLE_BYTES = 4 * 2 ** 30;
 // Short tokens are guessable; the check names the variable, never the token.
 const MIN_TOKEN_LENGTH = 16;
 
@@ -35,12 +39,24 @@ export interface ServiceConfig {
   sources: Record<string, string>;
   jitterSeconds: number;
   overlapSeconds: number;
+  bundles: BundleConfig;
+}
+
+export interface BundleConfig {
+  /** Trusted public key files and directories for uploads (default `<AIRFEED_HOME>/trusted-keys`). */
+  trust: string[];
+  /** Largest upload accepted, in bytes. */
+  maxBytes: number;
+  /** Where uploads are spooled; undefined: the OS temp directory. */
+  spoolDir: string | undefined;
 }
 
 export interface ServeFlags {
   port?: number | undefined;
   host?: string | undefined;
   schedule?: boolean | undefined;
+  /** `--trust`: replaces AIRFEED_TRUST when given. */
+  trust?: readonly string[] | undefined;
 }
 
 const TokenList = z
@@ -56,6 +72,9 @@ const Env = z.object({
   AIRFEED_READ_TOKENS_FILE: z.string().min(1).optional(),
   AIRFEED_SCHEDULE_JITTER_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
   AIRFEED_SINCE_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
+  AIRFEED_TRUST: z.string().transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p !== '')).optional(),
+  AIRFEED_MAX_BUNDLE_BYTES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  AIRFEED_BUNDLE_SPOOL_DIR: z.string().min(1).optional(),
 });
 
 /** `AIRFEED_SCHEDULE_<DRIVER>` / `AIRFEED_SOURCE_<DRIVER>`: the driver id upper-cased, other characters as `_`. */
@@ -82,6 +101,29 @@ function checkTokens(variable: string, tokens: string[]): string[] {
     throw invalid(variable, `every token must be at least ${MIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
   }
   return tokens;
+}
+
+/** Trust paths (--trust over AIRFEED_TRUST; each must exist, a typo never trusts nothing silently), size limit, spool directory. */
+async function bundleConfig(e: z.infer<typeof Env>, flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<BundleConfig> {
+  const given = flags.trust !== undefined && flags.trust.length > 0
+    ? { name: '--trust', paths: flags.trust }
+    : e.AIRFEED_TRUST === undefined ? undefined : { name: 'AIRFEED_TRUST', paths: e.AIRFEED_TRUST };
+  let trust: string[];
+  if (given) {
+    if (given.paths.length === 0) throw invalid(given.name, 'set but lists no path; unset it for the default <AIRFEED_HOME>/trusted-keys');
+    trust = given.paths.map((p) => path.resolve(p));
+    for (const p of trust) {
+      if (!(await fs.stat(p).then(() => true, () => false))) throw invalid(given.name, `trusted key path ${p} does not exist`);
+    }
+  } else {
+    // The default directory may not exist yet: uploads answer 503 until a key is put there.
+    trust = [path.join(loadConfig(env).home, 'trusted-keys')];
+  }
+  return {
+    trust,
+    maxBytes: e.AIRFEED_MAX_BUNDLE_BYTES ?? DEFAULT_MAX_BUNDLE_BYTES,
+    spoolDir: e.AIRFEED_BUNDLE_SPOOL_DIR === undefined ? undefined : path.resolve(e.AIRFEED_BUNDLE_SPOOL_DIR),
+  };
 }
 
 /** Reads the service configuration from `env` and the CLI flags; throws CONFIG_INVALID naming the variable. */
@@ -117,6 +159,8 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
     if (source) sources[d.id] = source;
   }
 
+  const bundles = await bundleConfig(e, flags, env);
+
   const port = flags.port ?? e.AIRFEED_PORT ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid('--port', `${port} is not a TCP port (0-65535)`);
   return {
@@ -128,5 +172,6 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
     sources,
     jitterSeconds: e.AIRFEED_SCHEDULE_JITTER_SECONDS ?? DEFAULT_JITTER_SECONDS,
     overlapSeconds: e.AIRFEED_SINCE_OVERLAP_SECONDS ?? DEFAULT_OVERLAP_SECONDS,
+    bundles,
   };
 }

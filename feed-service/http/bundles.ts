@@ -1,0 +1,333 @@
+/**
+ * /v2/bundles: import signed offline bundles over HTTP, and the import history. Both need an admin
+ * bearer token, checked before anything else (an upload without one is refused before a byte of
+ * its body is read).
+ *
+ * POST streams the body (the bundle tar) to a file in a private directory under the spool
+ * directory (never into memory), counting bytes against the size limit; then `importBundle`
+ * verifies it completely and applies it in one transaction, exactly as `airfeed bundle import`.
+ * The directory is removed afterwards, whatever happened. An upload cut off by the client is never
+ * imported: import starts only after the body ended with every byte announced.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { importBundle, type ImportResult } from '../../bundles/import.ts';
+import { loadTrust, type TrustStore } from '../../bundles/keys.ts';
+import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { listBundleImports } from '../storage/bundles.ts';
+import type { Sql } from '../storage/db.ts';
+import type { Auth } from './auth.ts';
+import { DEFAULT_MAX_BUNDLE_BYTES } from './config.ts';
+
+export interface BundleUploadOptions {
+  /** Trusted public key files and directories, read for every upload (keys added meanwhile count). */
+  trust: readonly string[];
+  /** Largest body accepted, in bytes (default 4 GiB). */
+  maxBytes?: number | undefined;
+  /** Where uploads are spooled (default: the OS temp directory). */
+  spoolDir?: string | undefined;
+}
+
+export interface BundleRoutesOptions {
+  sql: Sql;
+  auth: Auth;
+  log: Logger;
+  /** Without it, uploads answer 503 saying how to configure trust. */
+  upload?: BundleUploadOptions | undefined;
+}
+
+/** The body types an upload may have. */
+export const BUNDLE_CONTENT_TYPES = ['application/x-tar', 'application/octet-stream'] as const;
+/** The spooled file's name, also what refusal messages and the history call the upload. */
+const UPLOAD_NAME = 'upload.tar';
+const QUERY_NAMES = ['allow_expired', 'allow_downgrade', 'wait'] as const;
+const TRUST_HELP = "put the producer's public key (.pub.pem) in $AIRFEED_HOME/trusted-keys, or set AIRFEED_TRUST (or `airfeed serve --trust <file|dir>`)";
+
+/**
+ * A refusal with an HTTP status the error catalogue has no code for (413, 415). It has fastify's
+ * error shape (statusCode), so the error handler answers it as `INPUT_INVALID` with its message.
+ */
+export class HttpRefusal extends Error {
+  readonly statusCode: number;
+  readonly code: string;
+
+  constructor(statusCode: number, code: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HttpRefusal';
+    this.statusCode = statusCode;
+    this.code = code;
+  }
+}
+
+/** `4 GiB`, `512 MiB`, `1000 bytes`: a size for messages. */
+export function formatBytes(n: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  }
+  return `${n} bytes`;
+}
+
+function tooLarge(maxBytes: number, what: string): HttpRefusal {
+  return new HttpRefusal(
+    413,
+    'BUNDLE_TOO_LARGE',
+    `the bundle is larger than this service accepts: ${what}, the limit is ${formatBytes(maxBytes)} (AIRFEED_MAX_BUNDLE_BYTES); nothing was imported`,
+  );
+}
+
+/**
+ * The service's trust store from `paths`. A path that does not exist contributes no key (the default
+ * directory may not exist yet; explicitly configured paths were checked at start-up). Throws
+ * UNAVAILABLE when no key is trusted or a key file cannot be read: the service is not set up.
+ */
+export async function loadServiceTrust(paths: readonly string[]): Promise<TrustStore> {
+  if (paths.length === 0) throw new AirfeedError('UNAVAILABLE', `bundle import is not configured on this service: no trusted key path; ${TRUST_HELP}`);
+  const present: string[] = [];
+  for (const p of paths) if (await fsp.stat(p).then(() => true, () => false)) present.push(p);
+  let store: TrustStore;
+  try {
+    store = await loadTrust(present);
+  } catch (err) {
+    throw new AirfeedError('UNAVAILABLE', `bundle import is not available: this service cannot read its trusted keys: ${(err as Error).message}`, { cause: err });
+  }
+  if (store.keys.size === 0) {
+    throw new AirfeedError('UNAVAILABLE', `bundle import is not configured on this service: no trusted public key in ${paths.join(', ')}; ${TRUST_HELP}`);
+  }
+  return store;
+}
+
+/** Query parameters not known to the upload route: refused, so a misspelt option never goes unnoticed. */
+function unknownQueryNames(url: string): string[] {
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  const names = [...new URLSearchParams(query).keys()];
+  return [...new Set(names.filter((n) => !(QUERY_NAMES as readonly string[]).includes(n)))];
+}
+
+function cutOff(received: number, announced: number | undefined, cause?: unknown): AirfeedError {
+  const message = `the upload was cut off after ${received} bytes${announced === undefined ? '' : ` of ${announced}`}; nothing was imported`;
+  return new AirfeedError('INPUT_INVALID', message, cause === undefined ? {} : { cause });
+}
+
+/**
+ * Writes the request body to `file`, at most `maxBytes`; throws unless the whole announced body
+ * arrived. The body is piped, not pipelined: a refusal must leave the request (and so the socket)
+ * open, or the 413 could not be sent; the connection is closed after the answer instead.
+ */
+async function spool(raw: IncomingMessage, body: Readable, file: string, maxBytes: number): Promise<number> {
+  const header = raw.headers['content-length'];
+  const announced = header === undefined ? undefined : Number(header);
+  let received = 0;
+  let diskError: unknown;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      if (received > maxBytes) callback(tooLarge(maxBytes, `more than ${maxBytes} bytes received`));
+      else callback(null, chunk);
+    },
+  });
+  const out = fs.createWriteStream(file, { flags: 'wx', mode: 0o600 });
+  out.once('error', (err) => (diskError = err));
+  const onError = (err: Error): void => void counter.destroy(cutOff(received, announced, err));
+  // `complete` is false on a socket closed mid-body (inject's requests do not have the property).
+  const onClose = (): void => {
+    if (raw.complete === false) counter.destroy(cutOff(received, announced));
+  };
+  body.once('error', onError);
+  body.once('close', onClose);
+  body.pipe(counter);
+  try {
+    await pipeline(counter, out);
+  } catch (err) {
+    if (diskError !== undefined) {
+      throw new AirfeedError('UNAVAILABLE', `cannot spool the upload to ${path.dirname(file)}: ${(diskError as Error).message}`, { cause: diskError });
+    }
+    throw err;
+  } finally {
+    body.unpipe(counter);
+    body.off('error', onError);
+    body.off('close', onClose);
+  }
+  // Belt and braces: the HTTP parser already fails a body that ends before its Content-Length.
+  if (raw.complete === false || (announced !== undefined && received !== announced)) throw cutOff(received, announced);
+  return received;
+}
+
+/** The refusal with the spool path replaced by the upload's name: the client never saw that path. */
+function relabel(err: unknown, file: string): unknown {
+  if (!(err instanceof AirfeedError) || !err.message.includes(file)) return err;
+  return new AirfeedError(err.code, err.message.replaceAll(file, UPLOAD_NAME), { cause: err, details: err.details });
+}
+
+/** What an upload answers: the import result without the (deleted) spool path. */
+function resultJson(r: ImportResult): Omit<ImportResult, 'file'> {
+  const { file: _file, ...rest } = r;
+  return rest;
+}
+
+const security = [{ bearer: [] }];
+const importedGroup = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    fromSeq: { type: 'integer', description: "the producer's change sequence the group starts after" },
+    toSeq: { type: 'integer', description: "the producer's change sequence the group covers up to" },
+    records: { type: 'integer', description: 'records in the bundle' },
+    tombstones: { type: 'integer', description: 'deletions in the bundle (deltas)' },
+    added: { type: 'integer' },
+    changed: { type: 'integer' },
+    removed: { type: 'integer' },
+    unchanged: { type: 'integer' },
+  },
+} as const;
+const importResult = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['imported', 'unchanged'] },
+    bundleId: { type: 'string' },
+    kind: { type: 'string', enum: ['full', 'delta'] },
+    keyId: { type: 'string', description: 'the trusted key that signed the bundle' },
+    keyFile: { type: 'string', description: 'the trust file that key came from' },
+    created: { type: 'string', format: 'date-time' },
+    importId: { type: ['integer', 'null'], description: 'the history entry (null when unchanged)' },
+    groups: { type: 'array', items: importedGroup, description: 'what changed per group (empty when unchanged)' },
+    message: { type: 'string' },
+  },
+} as const;
+const importRow = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    bundleId: { type: 'string' },
+    manifestSha256: { type: 'string' },
+    kind: { type: 'string', enum: ['full', 'delta'] },
+    keyId: { type: 'string' },
+    producer: { type: 'string' },
+    created: { type: 'string', format: 'date-time' },
+    expires: { type: ['string', 'null'], format: 'date-time' },
+    baseBundleId: { type: ['string', 'null'] },
+    groups: { type: 'array', items: importedGroup },
+    file: { type: 'string', description: 'the imported file (for uploads, the spool file, deleted since)' },
+    importedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+const flag = (description: string) => ({ type: 'boolean', default: false, description }) as const;
+
+/** Registers POST and GET /v2/bundles (in their own scope: the tar body parser applies to them only). */
+export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptions): Promise<void> {
+  const { sql, auth, log } = opts;
+  const maxBytes = opts.upload?.maxBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
+  const spoolRoot = opts.upload?.spoolDir ?? os.tmpdir();
+  app.addHook('onRequest', async (request) => auth.requireAdmin(request));
+  // A refusal before the body was read (auth, trust, parameters): close the connection rather than
+  // let node drain up to the size limit of unwanted upload to keep it alive.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.raw.complete === false) void reply.header('connection', 'close');
+  });
+
+  // Only tar bodies, handed over as the raw stream; any other type (JSON would be buffered) is refused
+  // before its body is read. Fastify closes the connection after a parser refusal.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser([...BUNDLE_CONTENT_TYPES], (request, payload, done) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      done(new HttpRefusal(415, 'BUNDLE_ENCODING_UNSUPPORTED', `header "content-encoding": ${encoding.slice(0, 50)} is not supported; send the bundle file as it is`));
+      return;
+    }
+    const length = Number(request.headers['content-length']);
+    if (length > maxBytes) {
+      done(tooLarge(maxBytes, `Content-Length is ${length} bytes`));
+      return;
+    }
+    done(null, payload);
+  });
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    const type = String(request.headers['content-type'] ?? '(none)').slice(0, 100);
+    done(new HttpRefusal(415, 'BUNDLE_MEDIA_TYPE_UNSUPPORTED', `header "content-type": ${type} is not supported; send the bundle file as ${BUNDLE_CONTENT_TYPES.join(' or ')}`));
+  });
+
+  app.post<{ Querystring: { allow_expired: boolean; allow_downgrade: boolean; wait: boolean } }>('/v2/bundles', {
+    // Documents the limit; a stream parser is not held to bodyLimit by fastify, so spool() enforces it.
+    bodyLimit: maxBytes,
+    config: {
+      // The body is a stream, which fastify must not validate; the document still describes it.
+      swaggerTransform: ({ schema, url }) => ({
+        url,
+        schema: {
+          ...schema,
+          body: { content: Object.fromEntries(BUNDLE_CONTENT_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary', description: 'the bundle file (.tar)' } }])) },
+        },
+      }),
+    },
+    schema: {
+      tags: ['bundles'],
+      summary: 'Import a signed bundle: the body is the bundle file; 200 with the result (imported or unchanged)',
+      description:
+        `Verifies the bundle completely (trusted signature, every member digest and record hash), then applies it in one transaction, as \`airfeed bundle import\`. ` +
+        `Refusals (4xx) import nothing; the error code names the refusal: BUNDLE_INVALID, BUNDLE_UNTRUSTED, BUNDLE_UNSUPPORTED, BUNDLE_EXPIRED (400), ` +
+        `BUNDLE_OUT_OF_ORDER, DRIVER_LOCKED (409). 413: larger than AIRFEED_MAX_BUNDLE_BYTES (default ${formatBytes(DEFAULT_MAX_BUNDLE_BYTES)}). ` +
+        `415: another content type. 503: no trusted key configured. A client that disconnects during the upload imports nothing.`,
+      security,
+      consumes: [...BUNDLE_CONTENT_TYPES],
+      querystring: {
+        type: 'object',
+        properties: {
+          allow_expired: flag('import a bundle past its expiry time'),
+          allow_downgrade: flag('install a full bundle older than the one installed (a deliberate rollback)'),
+          wait: flag('wait for a running sync of the same drivers instead of answering 409'),
+        },
+      },
+      response: { 200: importResult },
+    },
+  }, async (request, reply) => {
+    const unknown = unknownQueryNames(request.url);
+    if (unknown.length > 0) {
+      throw new AirfeedError('INPUT_INVALID', `query parameter "${unknown[0] ?? ''}" is not known; this route takes ${QUERY_NAMES.join(', ')} (true or false)`);
+    }
+    const body = request.body as Readable | undefined;
+    if (body === undefined) throw new AirfeedError('INPUT_INVALID', `the request has no body: send the bundle file as the body (Content-Type: ${BUNDLE_CONTENT_TYPES[0]})`);
+    const trust = await loadServiceTrust(opts.upload?.trust ?? []);
+
+    await fsp.mkdir(spoolRoot, { recursive: true });
+    const dir = await fsp.mkdtemp(path.join(spoolRoot, 'airfeed-upload-'));
+    const file = path.join(dir, UPLOAD_NAME);
+    const reqLog = log.child({ reqId: request.id });
+    try {
+      const started = Date.now();
+      const bytes = await spool(request.raw, body, file, maxBytes).catch((err: unknown) => {
+        // The rest of the body is not read: end the connection after the answer (if it can still be sent).
+        void reply.header('connection', 'close');
+        reqLog.warn({ err }, 'bundle upload not received; nothing imported');
+        throw err;
+      });
+      reqLog.info({ bytes, ms: Date.now() - started }, 'bundle upload received');
+      const { allow_expired: allowExpired, allow_downgrade: allowDowngrade, wait } = request.query;
+      const result = await importBundle(sql, file, { trust, allowExpired, allowDowngrade, wait, spoolDir: dir, log: reqLog }).catch((err: unknown) => {
+        const refusal = relabel(err, file);
+        // Refusals are answered as 4xx, which the error handler does not log; operators want to see them.
+        if (refusal instanceof AirfeedError && refusal.status < 500) reqLog.warn({ code: refusal.code, reason: refusal.message }, 'bundle refused; nothing imported');
+        throw refusal;
+      });
+      return resultJson(result);
+    } finally {
+      // Also after a client abort: the body stream has failed by then, so nothing still writes here.
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  app.get<{ Querystring: { limit: number } }>('/v2/bundles', {
+    schema: {
+      tags: ['bundles'],
+      summary: 'Imported bundles, newest first',
+      security,
+      querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } } },
+      response: { 200: { type: 'object', properties: { imports: { type: 'array', items: importRow } } } },
+    },
+  }, async (request) => ({ imports: await listBundleImports(sql, { limit: request.query.limit }) }));
+}
