@@ -16,7 +16,6 @@ import {
   getInstalledBundles,
   groupDrivers,
   type ImportedGroup,
-  type InstalledBundle,
   recordBundleImport,
 } from '../feed-service/storage/bundles.ts';
 import type { Sql, Tx } from '../feed-service/storage/db.ts';
@@ -24,6 +23,7 @@ import { type DriverLock, lockDriver } from '../feed-service/storage/locks.ts';
 import type { TrustStore } from './keys.ts';
 import type { Manifest, ManifestGroup } from './manifest.ts';
 import type { ParsedLine } from './members.ts';
+import { checkBundleOrder } from './order.ts';
 import { MemberSequence, openBundle, parseMemberLine, type VerifiedBundle, verifyBundle } from './verify.ts';
 
 export interface ImportOptions {
@@ -54,38 +54,6 @@ export interface ImportResult {
   groups: ImportedGroup[];
   /** One sentence for people. */
   message: string;
-}
-
-/** Refuses a full bundle older than the installed one (unless allowed) and a delta not on the installed base. */
-function checkOrder(v: VerifiedBundle, installed: Map<string, InstalledBundle>, options: ImportOptions): void {
-  const m = v.manifest;
-  for (const g of m.groups) {
-    const have = installed.get(g.name);
-    if (m.kind === 'full') {
-      if (have && have.created.getTime() > Date.parse(m.created) && !options.allowDowngrade) {
-        throw new AirfeedError(
-          'BUNDLE_OUT_OF_ORDER',
-          `bundle ${v.file} (${m.bundleId}, created ${m.created}) is older than bundle ${have.bundleId} (created ${have.created.toISOString()}) installed for group ${g.name}: importing it would roll the group back (--allow-downgrade does that on purpose)`,
-        );
-      }
-      continue;
-    }
-    const base = m.base;
-    if (!base) throw new AirfeedError('BUNDLE_INVALID', `bundle ${v.file}: a delta without a base`);
-    if (have?.manifestSha256 !== base.manifestSha256) {
-      const now = have ? `bundle ${have.bundleId} is installed` : 'no bundle is installed';
-      throw new AirfeedError(
-        'BUNDLE_OUT_OF_ORDER',
-        `bundle ${v.file} (${m.bundleId}) is a delta on bundle ${base.bundleId}, but for group ${g.name} ${now}: import bundle ${base.bundleId} first (or a newer full bundle)`,
-      );
-    }
-    if (have.sourceToSeq !== g.fromSeq) {
-      throw new AirfeedError(
-        'BUNDLE_INVALID',
-        `bundle ${v.file}: group ${g.name} starts after sequence ${g.fromSeq}, but its base bundle ${base.bundleId} covered up to ${have.sourceToSeq}`,
-      );
-    }
-  }
 }
 
 /** Groups in the order their members appear in the archive, then the groups without members. */
@@ -192,7 +160,7 @@ export async function importBundle(sql: Sql, file: string, options: ImportOption
   const locks = await lockAll(sql, [...m.groups.map((g) => g.driver), ...(await groupDrivers(sql, names))], options.wait ?? false);
   try {
     const installed = await getInstalledBundles(sql, names);
-    if (names.length > 0 && names.every((n) => installed.get(n)?.manifestSha256 === v.manifestSha256)) {
+    if (checkBundleOrder(v, installed, options) === 'installed') {
       const at = [...installed.values()][0]?.installedAt.toISOString() ?? '';
       return {
         status: 'unchanged',
@@ -202,7 +170,6 @@ export async function importBundle(sql: Sql, file: string, options: ImportOption
         message: `bundle ${m.bundleId} is already installed for all its ${names.length} groups (since ${at}); nothing to do`,
       };
     }
-    checkOrder(v, installed, options);
     const { groups, importId } = await sql.begin(async (tx) => {
       const groups = await applyAll(tx, v, options);
       const importId = await recordBundleImport(tx, {

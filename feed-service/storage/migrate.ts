@@ -1,7 +1,8 @@
 /**
  * Forward-only numbered migrations: `migrations/NNN_name.sql`, each applied once in its own
  * transaction, recorded in schema_migrations. A transaction-level advisory lock keeps concurrent
- * starters from applying the same migration twice.
+ * starters from applying the same migration twice. The engine's store reuses this runner with its
+ * own directory and lock key (MigrateOptions); the defaults are the feed service's.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +14,14 @@ import { AirfeedError } from '../../drivers/_framework/errors.ts';
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 // Arbitrary constant naming airfeed's migration lock among advisory locks.
 const MIGRATION_LOCK = 7_324_001;
+
+/** Which migrations to run: the feed service's by default, another schema's (the engine's) when given. */
+export interface MigrateOptions {
+  /** Directory of `NNN_name.sql` files. */
+  dir?: string;
+  /** Advisory lock key serializing concurrent migrators of this schema. */
+  lockKey?: number;
+}
 
 export interface Migration {
   version: number;
@@ -35,10 +44,11 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 }
 
 /** Applies pending migrations; returns the versions applied now. */
-export async function migrate(sql: postgres.Sql, log: Logger): Promise<number[]> {
-  const migrations = await listMigrations();
+export async function migrate(sql: postgres.Sql, log: Logger, options: MigrateOptions = {}): Promise<number[]> {
+  const migrations = await listMigrations(options.dir);
+  const lockKey = options.lockKey ?? MIGRATION_LOCK;
   return sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    await tx`select pg_advisory_xact_lock(${lockKey})`;
     await tx`create table if not exists schema_migrations (
       version integer primary key, name text not null, applied_at timestamptz not null default now())`;
     const rows = await tx<{ version: number }[]>`select version from schema_migrations order by version`;
@@ -71,8 +81,8 @@ export async function migrate(sql: postgres.Sql, log: Logger): Promise<number[]>
 }
 
 /** The schema version the database is at, and whether migrations are pending. */
-export async function schemaStatus(sql: postgres.Sql): Promise<{ current: number; latest: number }> {
-  const latest = (await listMigrations()).length;
+export async function schemaStatus(sql: postgres.Sql, options: Pick<MigrateOptions, 'dir'> = {}): Promise<{ current: number; latest: number }> {
+  const latest = (await listMigrations(options.dir)).length;
   const exists = await sql<{ t: string | null }[]>`select to_regclass('schema_migrations')::text as t`;
   if (!exists[0]?.t) return { current: 0, latest };
   const rows = await sql<{ v: number | null }[]>`select max(version) as v from schema_migrations`;

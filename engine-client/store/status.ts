@@ -1,0 +1,80 @@
+/**
+ * Reads of the engine's store: the matcher's lookup by (group, package), the group list, and the
+ * status report (sizes, origin, freshness). A lookup for thousands of packages is one round trip.
+ */
+import type { Range, Severity } from '../../drivers/_framework/record.ts';
+import type { Sql } from './db.ts';
+import type { AffectedRow } from './types.ts';
+import type { GroupState } from './write.ts';
+
+export interface EngineGroupStatus {
+  name: string;
+  feed: string;
+  /** `service <url>` or `bundle <bundle id>`. */
+  source: string;
+  records: number;
+  affected: number;
+  /** When the engine last refreshed the group. */
+  lastUpdate: Date;
+  /** How fresh the data is: the sync's time for a service, the bundle's creation time for a bundle. */
+  dataAsOf: Date;
+  /** `now - dataAsOf`, in ms. */
+  ageMs: number;
+  /** True when the data is older than the limit. */
+  stale: boolean;
+}
+
+/** Every group the engine holds, by name, with origin, cursors and counts. */
+export async function listGroups(sql: Sql): Promise<GroupState[]> {
+  return sql<GroupState[]>`
+    select name, feed, source, v2_cursor as "v2Cursor", v1_since as "v1Since", bundle_id as "bundleId",
+           bundle_manifest_sha256 as "bundleManifestSha256", bundle_to_seq as "bundleToSeq", bundle_created as "bundleCreated",
+           record_count as "recordCount", affected_count as "affectedCount", last_update as "lastUpdate", data_as_of as "dataAsOf"
+    from groups order by name collate "C"`;
+}
+
+/** Per group: origin, sizes, last update, age and whether it is stale (older than `maxAgeMs` at `now`). */
+export async function engineStatus(sql: Sql, options: { now: Date; maxAgeMs: number }): Promise<EngineGroupStatus[]> {
+  return (await listGroups(sql)).map((g) => {
+    const ageMs = Math.max(0, options.now.getTime() - g.dataAsOf.getTime());
+    return {
+      name: g.name,
+      feed: g.feed,
+      source: g.source,
+      records: g.recordCount,
+      affected: g.affectedCount,
+      lastUpdate: g.lastUpdate,
+      dataAsOf: g.dataAsOf,
+      ageMs,
+      stale: ageMs > options.maxAgeMs,
+    };
+  });
+}
+
+interface AffectedDbRow {
+  group: string;
+  vulnId: string;
+  package: string;
+  scheme: string;
+  fixed: string | null;
+  ranges: Range[] | null;
+  severity: Severity;
+  link: string | null;
+}
+
+/**
+ * The affected rows of `group` for any of `packageNames`, in one query, sorted by package, then
+ * vulnerability id, then the entry's place in its record.
+ */
+export async function lookupAffected(sql: Sql, group: string, packageNames: readonly string[]): Promise<AffectedRow[]> {
+  if (packageNames.length === 0) return [];
+  const names = [...new Set(packageNames)];
+  const rows = await sql<AffectedDbRow[]>`
+    select group_name as "group", vuln_id as "vulnId", package, scheme, fixed, ranges, severity, link
+    from affected
+    where group_name = ${group} and package = any(${sql.array(names)}::text[])
+    order by package collate "C", vuln_id collate "C", pos`;
+  return rows.map((r) => ({
+    group: r.group, vulnId: r.vulnId, package: r.package, scheme: r.scheme, fixed: r.fixed, ranges: r.ranges, severity: r.severity, link: r.link,
+  }));
+}
