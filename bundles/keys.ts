@@ -4,6 +4,7 @@
  * site trusts (files, or every `*.pem`/`*.pub` in a directory).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AirfeedError } from '../drivers/_framework/errors.ts';
@@ -114,4 +115,18 @@ export function signBytes(key: KeyObject, bytes: Buffer): Buffer {
 /** True when `signature` is a valid Ed25519 signature of `bytes` by `key`. */
 export function verifyBytes(key: KeyObject, bytes: Buffer, signature: Buffer): boolean {
   return verify(null, bytes, key, signature);
+}
+
+/**
+ * The trust store a command uses: the `--trust` paths when given, else every key in the site's
+ * trusted-keys directory; BUNDLE_UNTRUSTED (saying where to put a key) when that yields none.
+ */
+export async function resolveTrust(paths: readonly string[], defaultDir: string): Promise<TrustStore> {
+  if (paths.length > 0) return loadTrust(paths);
+  // A missing directory means no keys; anything wrong inside it is reported as it is.
+  const store = existsSync(defaultDir) ? await loadTrust([defaultDir]) : undefined;
+  if (!store || store.keys.size === 0) {
+    throw new AirfeedError('BUNDLE_UNTRUSTED', `no trusted keys: pass --trust <public key file or directory>, or put the producer's .pub.pem in ${defaultDir}`);
+  }
+  return store;
 }

@@ -4,7 +4,10 @@
  * passing policy), 1 a failing policy (or a comparison batch with ERR lines), 2 an error.
  */
 import { Command, CommanderError } from 'commander';
-import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { AirfeedError, type ErrorCode } from '../../drivers/_framework/errors.ts';
+import { registerDb } from './db-command.ts';
+import { registerScan } from './scan-command.ts';
+import { registerSources } from './sync-command.ts';
 import { registerVersions } from './versions-command.ts';
 
 /** Exit code for errors (bad input, no data, unreachable service): distinct from a failing policy. */
@@ -23,15 +26,24 @@ export function buildEngineProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerSources(program);
+  registerScan(program);
+  registerDb(program);
   registerVersions(program);
   return program;
 }
+
+// The catalogue's hints for these speak of driver mirrors; from the engine the fix is the --from URL.
+const ENGINE_HINTS: Partial<Record<ErrorCode, string>> = {
+  SOURCE_UNREACHABLE: 'Check that the feed service at --from is running and reachable from here (or import a bundle instead).',
+  SOURCE_HTTP_ERROR: 'The feed service answered with an error: check the --from URL, and --token if the service requires one.',
+};
 
 /** Prints an error for a person, with what to do next; returns the exit code. */
 function report(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_ERROR;
   if (err instanceof AirfeedError) {
-    console.error(`airfeed-engine: ${err.message}\n  what to do: ${err.hint}`);
+    console.error(`airfeed-engine: ${err.message}\n  what to do: ${ENGINE_HINTS[err.code] ?? err.hint}`);
     if (process.env['AIRFEED_DEBUG'] && err.cause) console.error(err.cause);
     return EXIT_ERROR;
   }

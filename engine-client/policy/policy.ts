@@ -53,7 +53,7 @@ export interface Policy {
 
 /** The policy used when none is given: fail on High and Critical, nothing allowed. */
 export function defaultPolicy(): Policy {
-  return { failOn: 'High', failOnUnknown: false, allowlist: [], source: 'default (fail on High and above)' };
+  return { failOn: 'High', failOnUnknown: false, allowlist: [], source: 'default' };
 }
 
 function toInstant(v: string | Date): string {

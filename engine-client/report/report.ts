@@ -3,6 +3,7 @@
  * what was scanned, which groups were consulted (and their data's age), every match with the name
  * and version that matched, problems the scan could not decide, and the policy verdict.
  */
+import type { SkippedEntry } from '../inputs/types.ts';
 import type { Match, MatchResult } from '../match/match.ts';
 import type { Verdict } from '../policy/policy.ts';
 
@@ -14,6 +15,8 @@ export interface ScanReport {
   scannedAt: string;
   /** Data age per consulted group, for the reader's trust in a clean result. */
   dataAge?: { group: string; updatedAt: string | null; stale: boolean }[];
+  /** Input entries that could not be matched (unknown package type, no version). */
+  skipped?: SkippedEntry[];
 }
 
 /** The JSON document `scan --format json` prints (stable field names; see README "Scan output"). */
@@ -28,6 +31,7 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
     groups: r.result.groups,
     unchecked: r.result.unchecked,
     ...(r.dataAge ? { dataAge: r.dataAge } : {}),
+    skipped: r.skipped ?? [],
     matches: r.result.matches.map((m) => ({
       ...m,
       policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : 'pass',
@@ -61,7 +65,8 @@ export function reportTable(r: ScanReport): string {
   const failing = new Set(r.verdict.violations);
   const allowed = new Map(r.verdict.allowed.map((a) => [a.match, a.entry]));
   const distro = r.result.distro ? `${r.result.distro.id}:${r.result.distro.release}` : 'no distro';
-  out.push(`${r.input.file} (${r.input.format}, ${distro}): ${r.result.packages} packages, ${r.result.matches.length} vulnerabilities`);
+  const n = r.result.matches.length;
+  out.push(`${r.input.file} (${r.input.format}, ${distro}): ${r.result.packages} packages, ${n} ${n === 1 ? 'vulnerability' : 'vulnerabilities'}`);
   if (r.result.matches.length > 0) {
     out.push('');
     const rows = r.result.matches.map((m) => [
@@ -76,7 +81,8 @@ export function reportTable(r: ScanReport): string {
     ]);
     out.push(...table(['PACKAGE', 'INSTALLED', 'MATCHED AS', 'VULNERABILITY', 'SEVERITY', 'FIXED IN', 'GROUP', 'POLICY'], rows));
   }
-  for (const u of r.result.unchecked) out.push(`note: ${u.packages} packages not checked: the engine holds no data for ${u.group}`);
+  if (r.skipped && r.skipped.length > 0) out.push(`note: ${r.skipped.length} input entries not scanned (${r.skipped[0]?.reason ?? ''}${r.skipped.length > 1 ? ', …' : ''}); --format json lists them`);
+  for (const u of r.result.unchecked) out.push(`note: ${u.packages} ${u.packages === 1 ? 'package' : 'packages'} not checked: the engine holds no data for ${u.group}`);
   for (const a of r.dataAge ?? []) if (a.stale) out.push(`warning: data for ${a.group} is stale (last update ${a.updatedAt ?? 'never'}); sync or import a newer bundle`);
   if (r.result.problems.length > 0) {
     out.push('', `${r.result.problems.length} problems (not decided, not counted as matches):`);

@@ -1,10 +1,9 @@
 /** `airfeed keys generate|id` and `airfeed bundle export|verify|inspect|import|history`. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { exportBundle } from '../../bundles/export.ts';
 import { importBundle, type ImportResult } from '../../bundles/import.ts';
-import { generateKeyFiles, keyIdOf, loadPrivateKey, loadPublicKey, loadTrust, type TrustStore } from '../../bundles/keys.ts';
+import { generateKeyFiles, keyIdOf, loadPrivateKey, loadPublicKey, resolveTrust, type TrustStore } from '../../bundles/keys.ts';
 import { type Manifest, parseDuration } from '../../bundles/manifest.ts';
 import { readBase, readManifest, type VerifiedBundle, verifyBundle } from '../../bundles/verify.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
@@ -23,15 +22,8 @@ function positiveInt(value: string): number {
 }
 
 /** Trust from --trust paths, or the site's directory `<AIRFEED_HOME>/trusted-keys`. */
-async function resolveTrust(paths: string[]): Promise<TrustStore> {
-  if (paths.length > 0) return loadTrust(paths);
-  const dir = path.join(loadConfig().home, 'trusted-keys');
-  // A missing directory means no keys; anything wrong inside it is reported as it is.
-  const store = existsSync(dir) ? await loadTrust([dir]) : undefined;
-  if (!store || store.keys.size === 0) {
-    throw new AirfeedError('BUNDLE_UNTRUSTED', `no trusted keys: pass --trust <public key file or directory>, or put the producer's .pub.pem in ${dir}`);
-  }
-  return store;
+async function siteTrust(paths: string[]): Promise<TrustStore> {
+  return resolveTrust(paths, path.join(loadConfig().home, 'trusted-keys'));
 }
 
 function mb(bytes: number): string {
@@ -154,7 +146,7 @@ export function registerBundles(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed bundle verify full.tar --trust producer.pub.pem\n  airfeed bundle verify delta.tar --json')
     .action(async (file: string, flags: { trust: string[]; allowExpired?: boolean; json?: boolean }) => {
-      const trust = await resolveTrust(flags.trust);
+      const trust = await siteTrust(flags.trust);
       const progress = terminalProgress('verify');
       let v: VerifiedBundle;
       try {
@@ -192,7 +184,7 @@ export function registerBundles(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed bundle import full.tar --trust producer.pub.pem\n  airfeed bundle import delta.tar        # trusts the keys in $AIRFEED_HOME/trusted-keys')
     .action(async (file: string, flags: { trust: string[]; allowDowngrade?: boolean; allowExpired?: boolean; wait?: boolean; json?: boolean }) => {
-      const trust = await resolveTrust(flags.trust);
+      const trust = await siteTrust(flags.trust);
       const result = await withContext(async (ctx) => {
         const progress = terminalProgress('import');
         try {
