@@ -17,10 +17,10 @@ export const EXIT_ERROR = 2;
 export function buildEngineProgram(): Command {
   const program = new Command('airfeed-engine')
     .description(
-      'airfeed-engine matches SBOMs and package databases against airfeed vulnerability data,\n' +
+      'airfeed-engine matches SBOMs and package databases against airfeed vulnerability data, ' +
         'inside the air gap: sync from a feed service or import a signed bundle, then scan.\n\n' +
-        'Data lives in PostgreSQL: an embedded server under AIRFEED_ENGINE_HOME (default\n' +
-        './.airfeed-engine), or the server named by AIRFEED_ENGINE_DATABASE_URL.\n' +
+        'Data lives in PostgreSQL: an embedded server under AIRFEED_ENGINE_HOME (default ' +
+        './.airfeed-engine), or the server named by AIRFEED_ENGINE_DATABASE_URL.\n\n' +
         'Exit codes: 0 ok / policy passed, 1 policy failed, 2 error.',
     )
     .version('0.1.0')

@@ -78,10 +78,11 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
 export function registerScan(program: Command): void {
   program
     .command('scan')
+    .summary('match an SBOM or package database and judge it by a policy (exit 0 pass, 1 fail, 2 error)')
     .description(
-      'match an SBOM or package database against the vulnerability data and judge it by a policy.\n' +
-        'Distro packages are matched by their source package (Alpine origin, dpkg Source:, source rpm)\n' +
-        "with the distro's own version rules; language packages by their ecosystem's ranges.\n" +
+      'match an SBOM or package database against the vulnerability data and judge it by a policy. ' +
+        'Distro packages are matched by their source package (Alpine origin, dpkg Source:, source rpm) ' +
+        "with the distro's own version rules; language packages by their ecosystem's ranges.\n\n" +
         'Exit code: 0 the policy passes, 1 it fails, 2 error (bad input, no data for the distro, …).',
     )
     .argument('<input>', `input file: ${INPUT_FORMATS.join(', ')} (detected from the content)`)
@@ -93,8 +94,8 @@ export function registerScan(program: Command): void {
     .option('--fail-on <severity>', `override the policy's failOn: ${SEVERITIES.join(', ')}, none`)
     .addHelpText(
       'after',
-      '\nExamples:\n' +
-        '  airfeed-engine scan /lib/apk/db/installed --distro alpine:3.20\n' +
+      '\nExamples: ' +
+        '  airfeed-engine scan /lib/apk/db/installed --distro alpine:3.20 ' +
         '  airfeed-engine scan sbom.cdx.json --policy policy.yaml --format json > result.json\n' +
         '  airfeed-engine scan status --input-format dpkg-status --os-release os-release --fail-on critical',
     )

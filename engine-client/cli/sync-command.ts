@@ -18,9 +18,10 @@ function protocolOf(value: string): 'auto' | 'v2' | 'v1' {
 export function registerSources(program: Command): void {
   program
     .command('sync')
+    .summary('pull what changed from a feed service (/v2 cursor, or Anchore /v1)')
     .description(
-      'pull every enabled group from a feed service: /v2 by change-sequence cursor (only what changed\n' +
-        'since the last sync; deletions included), or an Anchore-style /v1 service by `since`.\n' +
+      'pull every enabled group from a feed service: /v2 by change-sequence cursor (only what changed ' +
+        'since the last sync; deletions included), or an Anchore-style /v1 service by `since`. ' +
         'Each group is applied in one transaction: a failure keeps its previous data.',
     )
     .requiredOption('--from <url>', 'feed service base URL (http://feeds.internal:8080), or an Anchore /v1/service/feeds URL')
@@ -64,8 +65,9 @@ export function registerSources(program: Command): void {
 
   program
     .command('import')
+    .summary('verify a signed bundle, then load it in one transaction')
     .description(
-      'verify a signed bundle completely (trusted signature, every member size and digest, every record\n' +
+      'verify a signed bundle completely (trusted signature, every member size and digest, every record ' +
         'hash, order against what is installed), then load it in one transaction. A refused bundle changes nothing.',
     )
     .argument('<bundle.tar>', 'bundle file written by `airfeed bundle export`')

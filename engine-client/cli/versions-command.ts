@@ -49,8 +49,8 @@ export function registerVersions(program: Command): void {
   versions
     .command('compare')
     .description(
-      'compare two versions: prints -1 (a < b), 0 (equal) or 1 (a > b).\n' +
-        'With no versions, reads "a<TAB>b" lines from stdin and prints one answer per line\n' +
+      'compare two versions: prints -1 (a < b), 0 (equal) or 1 (a > b). ' +
+        'With no versions, reads "a<TAB>b" lines from stdin and prints one answer per line ' +
         '("ERR <reason>" for a line it cannot compare; the exit code is then 1).',
     )
     .argument('<scheme>', `version scheme: ${SCHEME_NAMES.join(', ')}`)

@@ -13,7 +13,7 @@ export function buildProgram(): Command {
   const program = new Command('airfeed')
     .description(
       'airfeed keeps vulnerability data flowing into networks with no internet access.\n\n' +
-        'Data lives in PostgreSQL: an embedded server under AIRFEED_HOME (default ./.airfeed), or the\n' +
+        'Data lives in PostgreSQL: an embedded server under AIRFEED_HOME (default ./.airfeed), or the ' +
         'server named by DATABASE_URL. Logs are JSON on stderr (AIRFEED_LOG_LEVEL=debug for more).',
     )
     .version('0.1.0')
