@@ -39,6 +39,8 @@ export interface ImportOptions {
   spoolDir?: string;
   progress?: Progress;
   log?: Logger;
+  /** What the import history records as the file (default: `file`); an upload names itself. */
+  label?: string;
 }
 
 export interface ImportResult {
@@ -182,7 +184,7 @@ export async function importBundle(sql: Sql, file: string, options: ImportOption
         expires: m.expires === null ? null : new Date(m.expires),
         baseBundleId: m.base?.bundleId ?? null,
         groups,
-        file,
+        file: options.label ?? file,
       });
       return { groups, importId };
     });

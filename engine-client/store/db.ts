@@ -59,7 +59,7 @@ export async function openEngineDatabase(config: EngineConfig, log: Logger, opti
   let description: string;
   if (url === undefined) {
     const dir = path.join(config.home, 'db');
-    const server = await startEmbedded(dir, log, config.embeddedPort);
+    const server = await startEmbedded(dir, log, config.embeddedPort, 'AIRFEED_ENGINE_HOME');
     stopServer = server.stop;
     try {
       url = await ensureDatabase(server.adminUrl, ENGINE_DATABASE);

@@ -308,7 +308,7 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
       });
       reqLog.info({ bytes, ms: Date.now() - started }, 'bundle upload received');
       const { allow_expired: allowExpired, allow_downgrade: allowDowngrade, wait } = request.query;
-      const result = await importBundle(sql, file, { trust, allowExpired, allowDowngrade, wait, spoolDir: dir, log: reqLog }).catch((err: unknown) => {
+      const result = await importBundle(sql, file, { trust, allowExpired, allowDowngrade, wait, spoolDir: dir, log: reqLog, label: `upload from ${request.ip} at ${new Date().toISOString()}` }).catch((err: unknown) => {
         const refusal = relabel(err, file);
         // Refusals are answered as 4xx, which the error handler does not log; operators want to see them.
         if (refusal instanceof AirfeedError && refusal.status < 500) reqLog.warn({ code: refusal.code, reason: refusal.message }, 'bundle refused; nothing imported');

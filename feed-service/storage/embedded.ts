@@ -29,7 +29,7 @@ export interface EmbeddedServer {
  * As root, the server runs as the unprivileged `postgres` user, which must be able to search every
  * directory above its data directory. Say which one blocks it rather than let initdb fail obscurely.
  */
-async function assertReachable(dir: string): Promise<void> {
+async function assertReachable(dir: string, homeVariable: string): Promise<void> {
   let current = path.resolve(dir);
   for (;;) {
     const parent = path.dirname(current);
@@ -40,7 +40,7 @@ async function assertReachable(dir: string): Promise<void> {
       throw new AirfeedError(
         'CONFIG_INVALID',
         `the embedded PostgreSQL runs as user postgres (PostgreSQL refuses to run as root), and that user cannot enter ${current} ` +
-          `on the way to ${dir}: set AIRFEED_HOME to a directory others can enter (e.g. /var/lib/airfeed), or run \`chmod o+x ${current}\``,
+          `on the way to ${dir}: set ${homeVariable} to a directory others can enter (e.g. /var/lib/airfeed), or run \`chmod o+x ${current}\``,
       );
     }
   }
@@ -79,7 +79,7 @@ function urlFor(port: number, database: string): string {
  * Starts (initialising on first use) the embedded server whose data lives in `<dir>/pg`, or reuses
  * it when another airfeed process already runs it.
  */
-export async function startEmbedded(dir: string, log: Logger, wantedPort?: number): Promise<EmbeddedServer> {
+export async function startEmbedded(dir: string, log: Logger, wantedPort?: number, homeVariable = 'AIRFEED_HOME'): Promise<EmbeddedServer> {
   const dataDir = path.join(dir, 'pg');
   const portFile = path.join(dir, 'pg.port');
   await fs.mkdir(dir, { recursive: true });
@@ -87,7 +87,7 @@ export async function startEmbedded(dir: string, log: Logger, wantedPort?: numbe
   // The postgres user must be able to reach its data directory through our home directory.
   if (isRoot) {
     await fs.chmod(dir, 0o755);
-    await assertReachable(dir);
+    await assertReachable(dir, homeVariable);
   }
 
   let port = wantedPort;
