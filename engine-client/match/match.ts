@@ -96,14 +96,18 @@ function describe(err: unknown): string {
 }
 
 /** Decides one candidate against one row; returns a match, a problem, or null (not affected). */
+function problemOf(c: Candidate, row: AffectedRow, message: string): Problem {
+  return { package: c.pkg.name, version: c.version, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message };
+}
+
+// No closures per (package, row) pair in this hot path: under tsx each one costs a naming call.
 function decide(c: Candidate, row: AffectedRow, parsed: Map<string, unknown>): Match | Problem | null {
-  const problem = (message: string): Problem => ({ package: c.pkg.name, version: c.version, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message });
   let cmp: Comparator;
   const scheme = schemeFor(c.pkg.kind, row.scheme);
   try {
     cmp = getComparator(scheme);
   } catch (err) {
-    return problem(describe(err));
+    return problemOf(c, row, describe(err));
   }
   const fixedText = row.fixed === NO_FIX ? null : row.fixed;
   // "No fix" without ranges affects every version: no comparison needed, so none can fail.
@@ -113,7 +117,7 @@ function decide(c: Candidate, row: AffectedRow, parsed: Map<string, unknown>): M
     try {
       installed = cmp.parse(c.version);
     } catch (err) {
-      return problem(`installed version cannot be compared: ${describe(err)}`);
+      return problemOf(c, row, `installed version cannot be compared: ${describe(err)}`);
     }
     parsed.set(scheme, installed);
   }
@@ -128,7 +132,7 @@ function decide(c: Candidate, row: AffectedRow, parsed: Map<string, unknown>): M
       affected = fixed === null || cmp.compareParsed(installed, cmp.parse(fixed)) < 0;
     }
   } catch (err) {
-    return problem(`the record's version cannot be compared: ${describe(err)}`);
+    return problemOf(c, row, `the record's version cannot be compared: ${describe(err)}`);
   }
   return affected ? matchOf(c, row, fixed) : null;
 }

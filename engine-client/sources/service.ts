@@ -60,6 +60,20 @@ const V2Line = z.looseObject({ seq: z.number().int().positive(), id: z.string().
 const V2Page = z.looseObject({ next: z.number().int().min(0), more: z.boolean(), records: z.array(z.unknown()) });
 
 /**
+ * The stored document inside an NDJSON line, as the service wrote it (`recordJson` in
+ * feed-service/http/v2.ts: seq, id, deleted, updatedAt, then the record, embedded as stored), so it
+ * is kept byte for byte instead of re-serialized. Undefined when the line is laid out otherwise.
+ */
+export function recordText(line: string, value: unknown): string | undefined {
+  const v = value as { seq?: unknown; id?: unknown; deleted?: unknown; updatedAt?: unknown };
+  if (typeof v.updatedAt !== 'string' || typeof v.id !== 'string') return undefined;
+  // Exactly these keys in this order: then what follows the prefix is the record and nothing else.
+  if (Object.keys(value as object).join(',') !== 'seq,id,deleted,updatedAt,record') return undefined;
+  const prefix = `{"seq":${String(v.seq)},"id":${JSON.stringify(v.id)},"deleted":${String(v.deleted)},"updatedAt":${JSON.stringify(v.updatedAt)},"record":`;
+  return line.startsWith(prefix) && line.endsWith('}') ? line.slice(prefix.length, -1) : undefined;
+}
+
+/**
  * The changes of `group` after `after`: one NDJSON answer holding all of them (no `limit`, so the
  * result never depends on the order the lines come in), or, from a client that does not ask for
  * NDJSON, JSON pages followed by `next`. `onSeq` learns the highest sequence seen so far: the cursor.
@@ -74,7 +88,7 @@ async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq:
     let page: z.infer<typeof V2Page> | undefined;
     let previous = from;
     let outOfOrder = false;
-    const entry = (value: unknown, where: string): VulnChange => {
+    const entry = (value: unknown, where: string, text?: string): VulnChange => {
       const line = V2Line.safeParse(value);
       if (!line.success) {
         const i = line.error.issues[0];
@@ -87,7 +101,7 @@ async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq:
       highest = Math.max(highest, seq);
       onSeq(highest);
       if (deleted) return { id, deleted: true };
-      const change = fromNormalized(record, group, id);
+      const change = fromNormalized(record, group, id, text === undefined ? undefined : recordText(text, value));
       if (typeof change === 'string') throw sourceInvalid(url, group, where, change);
       return change;
     };
@@ -103,7 +117,7 @@ async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq:
           continue;
         }
         if (page) throw sourceInvalid(url, group, `line ${no}`, 'follows a JSON page');
-        yield entry(value, `line ${no}`);
+        yield entry(value, `line ${no}`, line);
       }
     } finally {
       await fs.rm(file, { force: true });
@@ -144,7 +158,8 @@ async function syncGroupV2(ctx: SyncContext, remote: z.infer<typeof RemoteGroup>
         },
       });
     }
-    const counts = await setGroupState(tx, remote.name, { feed: remote.feed, source, v2Cursor: cursor });
+    const unchanged = mode === 'changes' && written.upserts === 0 && written.deletions === 0;
+    const counts = await setGroupState(tx, remote.name, { feed: remote.feed, source, v2Cursor: cursor, unchanged });
     return {
       group: remote.name, feed: remote.feed, mode, transferred: written.received, upserts: written.upserts,
       deletions: written.deletions, ...counts, cursor, since: null,

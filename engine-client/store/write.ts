@@ -95,6 +95,8 @@ export interface GroupOrigin {
   bundle?: { bundleId: string; manifestSha256: string; toSeq: number; created: Date };
   /** How fresh the data is (default: the transaction's time). */
   dataAsOf?: Date;
+  /** Nothing was written to the group's rows: keep the stored counts instead of recounting them. */
+  unchanged?: boolean;
 }
 
 /**
@@ -210,7 +212,10 @@ export async function setGroupState(tx: Tx, name: string, origin: GroupOrigin): 
       v1_since = excluded.v1_since, bundle_id = excluded.bundle_id, bundle_manifest_sha256 = excluded.bundle_manifest_sha256,
       bundle_to_seq = excluded.bundle_to_seq, bundle_created = excluded.bundle_created,
       last_update = excluded.last_update, data_as_of = excluded.data_as_of`;
-  const rows = await tx<GroupCounts[]>`
+  // Recounting a large group costs a scan of its rows; a sync that changed nothing needs none.
+  const rows = origin.unchanged
+    ? await tx<GroupCounts[]>`select record_count as records, affected_count as affected from groups where name = ${name}`
+    : await tx<GroupCounts[]>`
     update groups set record_count = (select count(*)::int from vulnerabilities where group_name = ${name}),
                       affected_count = (select count(*)::int from affected where group_name = ${name})
     where name = ${name}
