@@ -1,47 +1,55 @@
 /** Canonical JSON: object keys sorted, no whitespace. Equal records give equal bytes and hashes. */
 import { createHash } from 'node:crypto';
 
-// Records of one driver share a few object shapes: remember each shape's sorted key order.
-const sortedKeysCache = new Map<string, string[]>();
+// Records of one driver share a few object shapes: remember each shape's sorted key order, with
+// the keys already quoted, so serializing a record is mostly string concatenation.
+interface Shape {
+  keys: string[];
+  /** `"key":` for each of `keys`. */
+  quoted: string[];
+}
+const shapes = new Map<string, Shape>();
 
-function sortedKeys(obj: object): string[] {
+function shapeOf(obj: object): Shape {
   const keys = Object.keys(obj);
-  const shape = keys.join('\u0000');
-  let sorted = sortedKeysCache.get(shape);
-  if (!sorted) {
-    sorted = [...keys].sort();
+  const id = keys.join('\u0000');
+  let shape = shapes.get(id);
+  if (!shape) {
+    const sorted = [...keys].sort();
+    shape = { keys: sorted, quoted: sorted.map((k) => `${JSON.stringify(k)}:`) };
     // Bounded: arbitrary metadata objects must not grow the cache without limit.
-    if (sortedKeysCache.size < 10_000) sortedKeysCache.set(shape, sorted);
+    if (shapes.size < 10_000) shapes.set(id, shape);
   }
-  return sorted;
+  return shape;
 }
 
 function write(value: unknown): string | undefined {
   if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'object': {
-      if (Array.isArray(value)) {
-        // JSON.stringify writes `null` for array holes and unserializable items.
-        return `[${value.map((v) => write(v) ?? 'null').join(',')}]`;
-      }
-      const obj = value as Record<string, unknown>;
-      if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return write((obj as { toJSON(): unknown }).toJSON());
-      let out = '';
-      for (const k of sortedKeys(obj)) {
-        const v = write(obj[k]);
-        if (v === undefined) continue;
-        out += `${out === '' ? '' : ','}${JSON.stringify(k)}:${v}`;
-      }
-      return `{${out}}`;
+  const type = typeof value;
+  if (type === 'string' || type === 'number' || type === 'boolean') return JSON.stringify(value);
+  if (type !== 'object') return undefined; // undefined, functions and symbols are left out, as JSON.stringify does
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // JSON.stringify writes `null` for array holes and unserializable items.
+      out += write(value[i]) ?? 'null';
     }
-    default:
-      // undefined, functions and symbols are left out, as JSON.stringify does.
-      return undefined;
+    return `${out}]`;
   }
+  const obj = value as Record<string, unknown>;
+  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return write((obj as { toJSON(): unknown }).toJSON());
+  const { keys, quoted } = shapeOf(obj);
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const v = write(obj[keys[i] ?? '']);
+    if (v === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${quoted[i] ?? ''}${v}`;
+  }
+  return `${out}}`;
 }
 
 /** Serializes `value` with object keys in sorted order (arrays keep their order), as JSON.stringify would otherwise. */

@@ -71,12 +71,15 @@ try {
     process.stderr.write(`bench: ${alpineData} absent, alpine cases skipped\n`);
   }
   const floor = run('floor-copy', n);
+  const cpuFloor = run('floor-serialize', n);
   const first = run('apply-first', n);
   const unchanged = run('apply-unchanged', n);
   const changed = run('apply-1pct', n);
   row(`floor: psql COPY into a plain table`, floor, '-', NaN);
   row('apply 300k-style group: first apply', first, 'vs floor (rate ratio)', rate(first) / rate(floor));
+  row('floor: JSON.stringify + sha256, no database', cpuFloor, '-', NaN);
   row('apply: re-apply unchanged', unchanged, 'vs first (speed-up)', (first.seconds ?? 0) / (unchanged.seconds ?? NaN));
+  row('  same re-apply', unchanged, 'time vs stringify+sha256', (unchanged.seconds ?? 0) / (cpuFloor.seconds ?? NaN));
   row('apply: re-apply, 1% changed', changed, 'vs unchanged (time ratio)', (changed.seconds ?? 0) / (unchanged.seconds ?? NaN));
   const headers = ['path', 'records', 'seconds', 'records/s', 'peak RSS MB', 'baseline', 'ratio'];
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

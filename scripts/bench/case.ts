@@ -77,6 +77,19 @@ async function floorCase(): Promise<void> {
   emit({ records: n, seconds, note: `psql \\copy of ${Math.round(bytes / 1e6)} MB` });
 }
 
+/** The CPU floor of any re-apply: generate, serialize (plain JSON.stringify) and sha256 the same records, nothing else. */
+async function serializeFloorCase(): Promise<void> {
+  const [bytes, seconds] = await timed(async () => {
+    let total = 0;
+    for (const rec of syntheticRecords(n, GROUP)) {
+      const doc = JSON.stringify(rec);
+      total += sha256Hex(doc).length + doc.length;
+    }
+    return Promise.resolve(total);
+  });
+  emit({ records: n, seconds, note: `${Math.round(bytes / 1e6)} MB serialized and hashed` });
+}
+
 async function alpineCase(force: boolean): Promise<void> {
   const home = path.join(dir, 'alpine-home');
   const [report, seconds] = await timed(() =>
@@ -91,6 +104,7 @@ try {
   else if (name === 'apply-unchanged') await applyCase(0);
   else if (name === 'apply-1pct') await applyCase(100);
   else if (name === 'floor-copy') await floorCase();
+  else if (name === 'floor-serialize') await serializeFloorCase();
   else if (name === 'alpine-first' || name === 'alpine-resync') await alpineCase(false);
   else if (name === 'alpine-reapply') await alpineCase(true);
   else throw new Error(`unknown case ${name}`);
