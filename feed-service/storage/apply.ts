@@ -20,6 +20,8 @@ import path from 'node:path';
 import { canonicalJson, sha256Hex } from '../../drivers/_framework/canonical.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
+import { applyDeletions } from './apply-deletions.ts';
+import { firstApply, hasRows, isCanonicalRecord } from './apply-first.ts';
 import { ChunkWriter, copyEscape } from './copy.ts';
 import type { Sql, Tx } from './db.ts';
 import { lockGroupInTransaction } from './locks.ts';
@@ -100,7 +102,7 @@ export async function applyGroupInTransaction(tx: Tx, input: ApplyInput, options
 
     // Temp tables of an earlier group in the same transaction are dropped first.
     await tx`drop table if exists pg_temp.stage, pg_temp.todo, pg_temp.deletion`;
-    if (!input.deletions && !(await hasRows(tx, input.group))) return await firstApply(tx, input, groupRow.maxSeq, options.onProgress);
+    if (!(await hasRows(tx, input.group))) return await firstApply(tx, input, groupRow.maxSeq, options.onProgress);
     const staged = await stage(tx, input, spool, options.onProgress);
     const dup = await tx<{ id: string }[]>`select id from stage group by id having count(*) > 1 limit 1`;
     if (dup[0]) {
@@ -140,61 +142,6 @@ export async function applyGroupInTransaction(tx: Tx, input: ApplyInput, options
     await spool.close();
     await fs.rm(spoolPath, { force: true });
   }
-}
-
-async function hasRows(tx: Tx, group: string): Promise<boolean> {
-  const rows = await tx<{ any: boolean }[]>`select exists (select 1 from records where group_name = ${group}) as any`;
-  return rows[0]?.any ?? true;
-}
-
-/**
- * The first apply of a group that holds no rows (not even tombstones): every record is new, so there
- * is nothing to diff. Records are COPYed straight into `records` as they are serialized, with `seq`
- * from its default (the next change-sequence value, in input order), so PostgreSQL stores one batch
- * while the next is being serialized. A repeated id breaks the primary key and is reported as such.
- */
-async function firstApply(tx: Tx, input: ApplyInput, maxSeqBefore: number, onProgress?: (n: number) => void): Promise<ApplyResult> {
-  const prefix = `${copyEscape(input.group)}\t`;
-  const now = (await tx<{ now: string }[]>`select now()::text as now`)[0]?.now ?? '';
-  // A COPY that fails after its last byte was sent leaves porsager's stream waiting forever; the
-  // deferred key is checked by the SET CONSTRAINTS statement below instead, which fails cleanly.
-  await tx`set constraints records_pkey deferred`;
-  const copy = new ChunkWriter(await tx`copy records (group_name, id, doc, hash, updated_at, deleted) from stdin`.writable());
-  let count = 0;
-  let ending = false;
-  try {
-    for await (const record of input.records) {
-      if (record.namespace !== input.group) {
-        throw new AirfeedError('SOURCE_INVALID', `record ${record.id} has namespace ${record.namespace} but was parsed into group ${input.group}`);
-      }
-      const doc = isCanonicalRecord(record) ? record.doc : canonicalJson(record);
-      await copy.write(`${prefix}${copyEscape(record.id)}\t${copyEscape(doc)}\t${sha256Hex(doc)}\t${now}\tf\n`);
-      count++;
-      if (onProgress && count % 2000 === 0) onProgress(count);
-    }
-    ending = true;
-    await copy.end();
-    await tx`set constraints records_pkey immediate`;
-  } catch (err) {
-    // End the COPY (once) so the connection is usable for the rollback; the error wins.
-    if (!ending) await copy.end().catch(() => undefined);
-    const pg = err as { code?: string; detail?: string };
-    if (pg.code === '23505') {
-      const id = /^Key \(group_name, id\)=\(.*?, (.*)\) already exists\.$/.exec(pg.detail ?? '')?.[1] ?? '(unknown)';
-      throw new AirfeedError('SOURCE_INVALID', `${input.group}: record id ${id} appears more than once in one snapshot`, { cause: err });
-    }
-    throw err;
-  }
-  onProgress?.(count);
-  const max = await tx<{ m: number | null }[]>`select max(seq) as m from records where group_name = ${input.group}`;
-  const counts: ApplyResult = {
-    added: count, changed: 0, removed: 0, unchanged: 0, skipped: false, recordCount: count, maxSeq: Math.max(maxSeqBefore, max[0]?.m ?? 0),
-  };
-  await tx`update groups set record_count = ${counts.recordCount}, max_seq = ${counts.maxSeq}, last_sync = now(), last_success = now(),
-      state = case when ${input.fingerprint ?? null}::text is null then state - 'fingerprint'
-                   else jsonb_set(state, '{fingerprint}', to_jsonb(${input.fingerprint ?? null}::text)) end
-      where name = ${input.group}`;
-  return counts;
 }
 
 /** Pass 1: spool the records and COPY their (id, hash, offset, length) into the temp table `stage`. */
@@ -281,38 +228,6 @@ async function tombstone(tx: Tx, group: string): Promise<{ removed: number; tomb
     )
     select count(*)::int as removed, max(seq) as "tombMax" from marked`;
   return { removed: rows[0]?.removed ?? 0, tombMax: rows[0]?.tombMax ?? 0 };
-}
-
-/** Pass 4a: ids listed as deleted become tombstones (when live); an id also staged is refused. */
-async function applyDeletions(tx: Tx, group: string, deletions: AsyncIterable<string>): Promise<{ removed: number; tombMax: number }> {
-  await tx`create temp table deletion (id text not null) on commit drop`;
-  const copy = new ChunkWriter(await tx`copy deletion (id) from stdin`.writable());
-  try {
-    for await (const id of deletions) await copy.write(`${copyEscape(id)}\n`);
-  } catch (err) {
-    await copy.end().catch(() => undefined);
-    throw err;
-  }
-  await copy.end();
-  const both = await tx<{ id: string }[]>`select d.id from deletion d join stage s on s.id = d.id limit 1`;
-  if (both[0]) {
-    throw new AirfeedError('SOURCE_INVALID', `${group}: record id ${both[0].id} is both among the records and among the deletions`);
-  }
-  const rows = await tx<{ removed: number; tombMax: number | null }[]>`
-    with gone as (
-      select distinct r.id from records r join deletion d on d.id = r.id
-      where r.group_name = ${group} and not r.deleted
-      order by r.id
-    ), marked as (
-      update records r set deleted = true, seq = nextval('change_seq'), updated_at = now()
-      from gone where r.group_name = ${group} and r.id = gone.id returning r.seq
-    )
-    select count(*)::int as removed, max(seq) as "tombMax" from marked`;
-  return { removed: rows[0]?.removed ?? 0, tombMax: rows[0]?.tombMax ?? 0 };
-}
-
-function isCanonicalRecord(record: VulnRecord | CanonicalRecord): record is CanonicalRecord {
-  return typeof (record as { doc?: unknown }).doc === 'string';
 }
 
 /** Reads the spooled documents of `rows` (sorted by offset), merging neighbours into large reads. */

@@ -136,3 +136,32 @@ describe('apply with canonical records', () => {
     ).rejects.toThrow(/namespace alpine:3.19 but was parsed into group alpine:3.20/);
   });
 });
+
+describe('the first apply of an empty group', () => {
+  const E = 'alpine:3.21';
+  beforeEach(async () => {
+    await registerGroups(db.sql, 'test', 'vulnerabilities', [{ name: E, description: 'empty group' }]);
+  });
+  const count = async () => (await db.sql<{ n: number }[]>`select count(*)::int as n from records where group_name = ${E}`)[0]?.n;
+
+  it('stores every record with consecutive new sequence values in input order, ignoring deletions of unknown ids', async () => {
+    const before = await maxSeq();
+    const input = ['CVE-2024-0003', 'CVE-2024-0001', 'CVE-2024-0002'];
+    const r = await applyGroup(db.sql, { group: E, complete: true, records: iterate(input.map((id) => makeRecord(E, id))), deletions: iterate(['CVE-1999-0001']) });
+    expect(r).toMatchObject({ added: 3, changed: 0, removed: 0, recordCount: 3 });
+    const stored = await db.sql<{ id: string; seq: number; hash: string; doc: string }[]>`select id, seq, hash, doc from records where group_name = ${E} order by seq`;
+    expect(stored.map((x) => x.id)).toEqual(input);
+    expect(stored.map((x) => x.seq)).toEqual([before + 1, before + 2, before + 3]);
+    expect(r.maxSeq).toBe(before + 3);
+    for (const x of stored) expect(x.hash).toBe(sha256Hex(x.doc));
+    const [g] = await db.sql<{ recordCount: number; maxSeq: number }[]>`select record_count as "recordCount", max_seq as "maxSeq" from groups where name = ${E}`;
+    expect(g).toEqual({ recordCount: 3, maxSeq: before + 3 });
+  });
+
+  it('refuses an id that is both a record and a deletion, and writes nothing', async () => {
+    await expect(
+      applyGroup(db.sql, { group: E, complete: false, records: iterate([makeRecord(E, 'CVE-2024-0001')]), deletions: iterate(['CVE-2024-0001']) }),
+    ).rejects.toThrow('alpine:3.21: record id CVE-2024-0001 is both among the records and among the deletions');
+    expect(await count()).toBe(0);
+  });
+});
