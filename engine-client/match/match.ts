@@ -11,6 +11,7 @@
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
+import { packageKey } from '../store/package-key.ts';
 import type { AffectedRow } from '../store/types.ts';
 import { type Comparator, getComparator, InvalidVersionError, UnknownSchemeError } from '../versions/index.ts';
 import { distroGroup, DISTRO_KINDS, groupFor, lookupName, schemeFor } from './namespaces.ts';
@@ -203,9 +204,8 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
     consulted.push({ name: group, packages: candidates.length });
     const rows = await options.lookup(group, [...new Set(candidates.map((c) => c.name))]);
     const byName = new Map<string, AffectedRow[]>();
-    const kind = candidates[0]?.pkg.kind;
     for (const row of rows) {
-      const key = kind === undefined ? row.package : lookupName(kind, row.package);
+      const key = packageKey(group, row.package);
       const list = byName.get(key);
       if (list) list.push(row);
       else byName.set(key, [row]);

@@ -5,6 +5,7 @@
  * Anchore feed service names them (see ../../../shared/DESIGN.md, "Feeds, groups, records").
  */
 import type { Distro, PackageKind } from '../inputs/types.ts';
+import { packageKey } from '../store/package-key.ts';
 import type { SchemeName } from '../versions/index.ts';
 
 /** The distro package kinds: matched against the release's group by source package. */
@@ -52,12 +53,7 @@ export function schemeFor(kind: PackageKind, recordScheme: string): string {
   return LANGUAGE_SCHEMES[kind] ?? recordScheme;
 }
 
-/**
- * The name a record uses for a package: PyPI names are compared normalized (PEP 503: case-folded,
- * runs of `-_.` as one `-`), NuGet ids case-insensitively; every other ecosystem is exact.
- */
+/** The key a package of `kind` is looked up by (store/package-key.ts; names as is for distro kinds). */
 export function lookupName(kind: PackageKind, name: string): string {
-  if (kind === 'pypi') return name.toLowerCase().replace(/[-_.]+/g, '-');
-  if (kind === 'nuget') return name.toLowerCase();
-  return name;
+  return DISTRO_KINDS.has(kind) ? name : packageKey(LANGUAGE_GROUPS[kind] ?? '', name);
 }

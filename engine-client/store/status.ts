@@ -72,7 +72,7 @@ export async function lookupAffected(sql: Sql, group: string, packageNames: read
   const rows = await sql<AffectedDbRow[]>`
     select group_name as "group", vuln_id as "vulnId", package, scheme, fixed, ranges, severity, link
     from affected
-    where group_name = ${group} and package = any(${sql.array(names)}::text[])
+    where group_name = ${group} and package_key = any(${sql.array(names)}::text[])
     order by package collate "C", vuln_id collate "C", pos`;
   return rows.map((r) => ({
     group: r.group, vulnId: r.vulnId, package: r.package, scheme: r.scheme, fixed: r.fixed, ranges: r.ranges, severity: r.severity, link: r.link,

@@ -14,6 +14,7 @@
 import type { Range, Severity } from '../../drivers/_framework/record.ts';
 import { ChunkWriter, copyEscape } from '../../feed-service/storage/copy.ts';
 import type { Tx } from './db.ts';
+import { packageKey } from './package-key.ts';
 
 // Namespace of the engine's per-group write locks among advisory locks (first key of the two-key form).
 const ENGINE_GROUP_LOCK = 7_324_102;
@@ -130,7 +131,7 @@ async function stage(tx: Tx, input: GroupWrite): Promise<number> {
         await copy.write(`${n}\t${copyEscape(c.id)}\tt\t\\N\t\\N\t\\N\t\\N\n`);
       } else {
         const link = c.link === null ? '\\N' : copyEscape(c.link);
-        await copy.write(`${n}\t${copyEscape(c.id)}\tf\t${c.severity}\t${link}\t${copyEscape(c.doc)}\t${copyEscape(JSON.stringify(c.affected))}\n`);
+        await copy.write(`${n}\t${copyEscape(c.id)}\tf\t${c.severity}\t${link}\t${copyEscape(c.doc)}\t${copyEscape(JSON.stringify(c.affected.map((a) => ({ ...a, key: packageKey(input.group, a.package) }))))}\n`);
       }
       if (input.onProgress && n % 1000 === 0) input.onProgress(n);
     }
@@ -185,8 +186,8 @@ export async function writeGroup(tx: Tx, input: GroupWrite): Promise<WriteResult
     select count(*)::int as n from kept`;
   await tx`delete from affected a using engine_changed c where a.group_name = ${group} and a.vuln_id = c.id`;
   await tx`
-    insert into affected (group_name, vuln_id, pos, package, scheme, fixed, ranges, severity, link)
-    select ${group}, f.id, e.pos::int, e.entry->>'package', e.entry->>'scheme', e.entry->>'fixed',
+    insert into affected (group_name, vuln_id, pos, package, package_key, scheme, fixed, ranges, severity, link)
+    select ${group}, f.id, e.pos::int, e.entry->>'package', e.entry->>'key', e.entry->>'scheme', e.entry->>'fixed',
            nullif(e.entry->'ranges', 'null'::jsonb), f.severity, f.link
     from engine_changed c join engine_final f on f.id = c.id
     cross join lateral jsonb_array_elements(f.affected) with ordinality as e(entry, pos)`;

@@ -87,7 +87,7 @@ describe('openEngineDatabase', () => {
     try {
       const config = { ...loadEngineConfig({}), databaseUrl: empty.url };
       const opened = await openEngineDatabase(config, silentLogger);
-      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 1, latest: 1 });
+      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 2, latest: 2 });
       expect(await migrateEngine(opened.sql, silentLogger)).toEqual([]);
       await opened.close();
       const err = await openEngineDatabase({ ...config, databaseUrl: service.url }, silentLogger).catch((e: unknown) => e);
@@ -209,5 +209,22 @@ describe('engineStatus', () => {
     expect(status[1]?.ageMs).toBe(60_000);
     expect(status[0]?.ageMs).toBe(now.getTime() - Date.parse('2025-01-01T00:00:00Z'));
     expect(status[0]?.lastUpdate.getTime()).toBeGreaterThan(Date.parse('2025-01-01T00:00:00Z'));
+  });
+});
+
+describe('lookup keys', () => {
+  it('finds PyPI names PEP 503-normalized and NuGet ids case-insensitively, npm names only exactly', async () => {
+    const py = (id: string, pkg: string): VulnRecord => ({ ...advisory(id, pkg, '2.2.28'), namespace: 'github:python' });
+    const nu = (id: string, pkg: string): VulnRecord => ({ ...advisory(id, pkg, '13.0.1'), namespace: 'github:nuget' });
+    await write(db.sql, 'github:python', 'replace', [upsert(py('GHSA-py-1', 'Django')), upsert(py('GHSA-py-2', 'zope.interface'))]);
+    await write(db.sql, 'github:nuget', 'replace', [upsert(nu('GHSA-nu-1', 'Newtonsoft.Json'))]);
+    await write(db.sql, G, 'replace', [upsert(advisory('GHSA-npm-1', 'JSONStream', '1.3.1'))]);
+    expect((await lookupAffected(db.sql, 'github:python', ['django', 'zope-interface'])).map((r) => [r.vulnId, r.package])).toEqual([
+      ['GHSA-py-1', 'Django'],
+      ['GHSA-py-2', 'zope.interface'],
+    ]);
+    expect((await lookupAffected(db.sql, 'github:nuget', ['newtonsoft.json'])).map((r) => r.package)).toEqual(['Newtonsoft.Json']);
+    expect(await lookupAffected(db.sql, G, ['jsonstream'])).toEqual([]);
+    expect((await lookupAffected(db.sql, G, ['JSONStream'])).map((r) => r.vulnId)).toEqual(['GHSA-npm-1']);
   });
 });
