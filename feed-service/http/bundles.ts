@@ -9,13 +9,10 @@
  * The directory is removed afterwards, whatever happened. An upload cut off by the client is never
  * imported: import starts only after the body ended with every byte announced.
  */
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { type Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { importBundle, type ImportResult } from '../../bundles/import.ts';
@@ -25,6 +22,9 @@ import { listBundleImports } from '../storage/bundles.ts';
 import type { Sql } from '../storage/db.ts';
 import type { Auth } from './auth.ts';
 import { DEFAULT_MAX_BUNDLE_BYTES } from './config.ts';
+import { formatBytes, HttpRefusal, spool, tooLarge } from './upload.ts';
+
+export { formatBytes, HttpRefusal } from './upload.ts';
 
 export interface BundleUploadOptions {
   /** Trusted public key files and directories, read for every upload (keys added meanwhile count). */
@@ -49,38 +49,6 @@ export const BUNDLE_CONTENT_TYPES = ['application/x-tar', 'application/octet-str
 const UPLOAD_NAME = 'upload.tar';
 const QUERY_NAMES = ['allow_expired', 'allow_downgrade', 'wait'] as const;
 const TRUST_HELP = "put the producer's public key (.pub.pem) in $AIRFEED_HOME/trusted-keys, or set AIRFEED_TRUST (or `airfeed serve --trust <file|dir>`)";
-
-/**
- * A refusal with an HTTP status the error catalogue has no code for (413, 415). It has fastify's
- * error shape (statusCode), so the error handler answers it as `INPUT_INVALID` with its message.
- */
-export class HttpRefusal extends Error {
-  readonly statusCode: number;
-  readonly code: string;
-
-  constructor(statusCode: number, code: string, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'HttpRefusal';
-    this.statusCode = statusCode;
-    this.code = code;
-  }
-}
-
-/** `4 GiB`, `512 MiB`, `1000 bytes`: a size for messages. */
-export function formatBytes(n: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
-    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
-  }
-  return `${n} bytes`;
-}
-
-function tooLarge(maxBytes: number, what: string): HttpRefusal {
-  return new HttpRefusal(
-    413,
-    'BUNDLE_TOO_LARGE',
-    `the bundle is larger than this service accepts: ${what}, the limit is ${formatBytes(maxBytes)} (AIRFEED_MAX_BUNDLE_BYTES); nothing was imported`,
-  );
-}
 
 /**
  * The service's trust store from `paths`. A path that does not exist contributes no key (the default
@@ -108,55 +76,6 @@ function unknownQueryNames(url: string): string[] {
   const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
   const names = [...new URLSearchParams(query).keys()];
   return [...new Set(names.filter((n) => !(QUERY_NAMES as readonly string[]).includes(n)))];
-}
-
-function cutOff(received: number, announced: number | undefined, cause?: unknown): AirfeedError {
-  const message = `the upload was cut off after ${received} bytes${announced === undefined ? '' : ` of ${announced}`}; nothing was imported`;
-  return new AirfeedError('INPUT_INVALID', message, cause === undefined ? {} : { cause });
-}
-
-/**
- * Writes the request body to `file`, at most `maxBytes`; throws unless the whole announced body
- * arrived. The body is piped, not pipelined: a refusal must leave the request (and so the socket)
- * open, or the 413 could not be sent; the connection is closed after the answer instead.
- */
-async function spool(raw: IncomingMessage, body: Readable, file: string, maxBytes: number): Promise<number> {
-  const header = raw.headers['content-length'];
-  const announced = header === undefined ? undefined : Number(header);
-  let received = 0;
-  let diskError: unknown;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      received += chunk.length;
-      if (received > maxBytes) callback(tooLarge(maxBytes, `more than ${maxBytes} bytes received`));
-      else callback(null, chunk);
-    },
-  });
-  const out = fs.createWriteStream(file, { flags: 'wx', mode: 0o600 });
-  out.once('error', (err) => (diskError = err));
-  const onError = (err: Error): void => void counter.destroy(cutOff(received, announced, err));
-  // `complete` is false on a socket closed mid-body (inject's requests do not have the property).
-  const onClose = (): void => {
-    if (raw.complete === false) counter.destroy(cutOff(received, announced));
-  };
-  body.once('error', onError);
-  body.once('close', onClose);
-  body.pipe(counter);
-  try {
-    await pipeline(counter, out);
-  } catch (err) {
-    if (diskError !== undefined) {
-      throw new AirfeedError('UNAVAILABLE', `cannot spool the upload to ${path.dirname(file)}: ${(diskError as Error).message}`, { cause: diskError });
-    }
-    throw err;
-  } finally {
-    body.unpipe(counter);
-    body.off('error', onError);
-    body.off('close', onClose);
-  }
-  // Belt and braces: the HTTP parser already fails a body that ends before its Content-Length.
-  if (raw.complete === false || (announced !== undefined && received !== announced)) throw cutOff(received, announced);
-  return received;
 }
 
 /** The refusal with the spool path replaced by the upload's name: the client never saw that path. */
