@@ -32,6 +32,8 @@ export interface DownloadOptions {
   etag?: string | null;
   lastModified?: string | null;
   signal?: AbortSignal;
+  /** Extra request headers (`accept`, `authorization`); `authorization` is not sent on to another origin. */
+  headers?: Record<string, string>;
 }
 
 export interface DownloadResult {
@@ -48,6 +50,8 @@ export interface DownloadResult {
 
 export interface GetTextOptions {
   signal?: AbortSignal;
+  /** Extra request headers, as for download. */
+  headers?: Record<string, string>;
   /** Refuse bodies larger than this (decoded), in bytes; default 16 MiB. */
   maxBytes?: number;
 }
@@ -141,7 +145,7 @@ export class HttpClient {
    * streamed to `dest.part` and renamed over `dest`, so `dest` is always a whole file.
    */
   async download(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.etag) headers['if-none-match'] = opts.etag;
     if (opts.lastModified) headers['if-modified-since'] = opts.lastModified;
     const part = `${dest}.part`;
@@ -173,7 +177,7 @@ export class HttpClient {
   async getText(url: string, opts: GetTextOptions = {}): Promise<string> {
     const maxBytes = opts.maxBytes ?? DEFAULT_MAX_TEXT;
     return this.#withRetries(url, opts.signal, async () => {
-      const res = await this.#get(url, {}, opts.signal);
+      const res = await this.#get(url, opts.headers ?? {}, opts.signal);
       if (res.statusCode === 304) {
         await res.body.dump();
         throw new StatusError(304, null);
@@ -198,8 +202,9 @@ export class HttpClient {
   }
 
   /** One GET with redirects followed; resolves with a 2xx or 304 answer, throws StatusError otherwise. */
-  async #get(url: string, extra: Record<string, string>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
+  async #get(url: string, given: Record<string, string>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
     let current = url;
+    let extra = given;
     for (let hop = 0; ; hop++) {
       const res = await request(current, {
         method: 'GET',
@@ -214,7 +219,10 @@ export class HttpClient {
       await res.body.dump();
       const location = header(res.headers, 'location');
       if ([301, 302, 303, 307, 308].includes(status) && location !== null && hop < MAX_REDIRECTS) {
-        current = new URL(location, current).href;
+        const next = new URL(location, current);
+        // A credential is for the origin it was given for, not for wherever that origin redirects.
+        if (next.origin !== new URL(current).origin) extra = Object.fromEntries(Object.entries(extra).filter(([k]) => k.toLowerCase() !== 'authorization'));
+        current = next.href;
         continue;
       }
       const retryAfter = status === 429 || status === 503 ? parseRetryAfter(header(res.headers, 'retry-after')) : null;

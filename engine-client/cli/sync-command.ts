@@ -2,10 +2,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { HttpClient } from '../../drivers/_framework/http.ts';
 import { table } from '../../feed-service/cli/format.ts';
 import { terminalProgress } from '../../feed-service/cli/progress.ts';
 import { importBundleIntoEngine } from '../sources/bundle.ts';
-import { engineHttpClient } from '../sources/http.ts';
 import { syncFromService } from '../sources/service.ts';
 import { collect, engineTrust, withEngine } from './context.ts';
 
@@ -38,7 +38,8 @@ export function registerSources(program: Command): void {
         try {
           return await syncFromService(ctx.db.sql, {
             url: flags.from,
-            http: engineHttpClient(token ? { auth: { origin: flags.from, token } } : {}),
+            http: new HttpClient(),
+            ...(token ? { token } : {}),
             log: ctx.log,
             progress,
             protocol,

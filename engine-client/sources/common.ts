@@ -29,6 +29,10 @@ export interface SyncContext {
   /** The service's base URL, without a trailing slash. */
   root: string;
   http: HttpClient;
+  /** Headers for every request to the service (its read token). */
+  headers: Record<string, string>;
+  /** The Accept header of /v2 record requests (NDJSON, or JSON pages). */
+  accept: string;
   log: Logger;
   progress: Progress | undefined;
   /** Temp directory for downloaded answers. */

@@ -37,7 +37,7 @@ async function getJson<T>(ctx: SyncContext, url: string, schema: z.ZodType<T>, w
       ...(cause === undefined ? {} : { cause }),
       details: { url, ...(group === undefined ? {} : { group }) },
     });
-  const body = parseJson(await ctx.http.getText(url, { maxBytes: MAX_PAGE_BYTES }), fail);
+  const body = parseJson(await ctx.http.getText(url, { maxBytes: MAX_PAGE_BYTES, headers: ctx.headers }), fail);
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const i = parsed.error.issues[0];

@@ -20,7 +20,7 @@ import { listGroups } from '../store/status.ts';
 import { lockGroups, setGroupState, type VulnChange, writeGroup } from '../store/write.ts';
 import { type GroupSyncResult, groupSegment, parseJson, serviceSource, sourceInvalid, type SyncContext } from './common.ts';
 import { fromNormalized } from './convert.ts';
-import { fileLines, spoolDirectory } from './http.ts';
+import { fileLines, spoolDirectory } from './spool.ts';
 import { syncV1 } from './service-v1.ts';
 
 export type { GroupSyncResult } from './common.ts';
@@ -28,8 +28,12 @@ export type { GroupSyncResult } from './common.ts';
 export interface ServiceSyncOptions {
   /** The service's base URL (`http://feeds.internal:8080`); a URL ending in /v1/service/feeds selects /v1. */
   url: string;
-  /** The shared client; engineHttpClient() makes one that streams /v2 as NDJSON. */
+  /** The shared client (drivers/_framework/http.ts). */
   http: HttpClient;
+  /** A read token for a service that requires one: sent as a bearer token (never on to another origin). */
+  token?: string;
+  /** How /v2 changes are asked for: one NDJSON stream (default), or JSON pages as a plain client reads them. */
+  accept?: 'ndjson' | 'json';
   log: Logger;
   progress?: Progress;
   /** Only these groups (default: every group the service serves). */
@@ -56,6 +60,9 @@ const RemoteGroup = z.looseObject({
   enabled: z.boolean().optional(),
 });
 const GroupList = z.looseObject({ groups: z.array(RemoteGroup) });
+// JSON stays acceptable, so a service that cannot stream still answers with a page.
+const RECORDS_ACCEPT = 'application/x-ndjson, application/json;q=0.9';
+const JSON_ACCEPT = 'application/json';
 const V2Line = z.looseObject({ seq: z.number().int().positive(), id: z.string().min(1), deleted: z.boolean(), record: z.unknown() });
 const V2Page = z.looseObject({ next: z.number().int().min(0), more: z.boolean(), records: z.array(z.unknown()) });
 
@@ -84,7 +91,7 @@ async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq:
   for (let request = 0; ; request++) {
     const url = `${ctx.root}/v2/groups/${groupSegment(group)}/records?after=${from}`;
     const file = path.join(ctx.spool, `records-${request}.ndjson`);
-    await ctx.http.download(url, file);
+    await ctx.http.download(url, file, { headers: { ...ctx.headers, accept: ctx.accept } });
     let page: z.infer<typeof V2Page> | undefined;
     let previous = from;
     let outOfOrder = false;
@@ -109,7 +116,7 @@ async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq:
       for await (const { line, no } of fileLines(file)) {
         if (line.trim() === '') continue;
         const value = parseJson(line, (reason, cause) => sourceInvalid(url, group, `line ${no}`, reason, cause));
-        // A JSON page: the client did not ask for NDJSON (a plain HttpClient); its records are just as good.
+        // A JSON page: asked for (accept: 'json'), or a service that cannot stream; its records are just as good.
         const asPage = no === 1 ? V2Page.safeParse(value) : undefined;
         if (asPage?.success) {
           page = asPage.data;
@@ -169,7 +176,7 @@ async function syncGroupV2(ctx: SyncContext, remote: z.infer<typeof RemoteGroup>
 
 async function listRemoteGroups(ctx: SyncContext): Promise<z.infer<typeof RemoteGroup>[]> {
   const url = `${ctx.root}/v2/groups`;
-  const body = parseJson(await ctx.http.getText(url), (reason, cause) => new AirfeedError('ENGINE_SOURCE_INVALID', `${url}: the group list ${reason}`, { cause }));
+  const body = parseJson(await ctx.http.getText(url, { headers: ctx.headers }), (reason, cause) => new AirfeedError('ENGINE_SOURCE_INVALID', `${url}: the group list ${reason}`, { cause }));
   const list = GroupList.safeParse(body);
   if (!list.success) {
     const i = list.error.issues[0];
@@ -196,7 +203,8 @@ export async function syncFromService(sql: Sql, options: ServiceSyncOptions): Pr
   const { root, v1Url } = baseOf(options.url);
   const spool = await spoolDirectory(options.spoolDir);
   const ctx: SyncContext = {
-    sql, root, http: options.http, log: options.log, progress: options.progress, spool: spool.dir, startedAt: options.now ?? new Date(),
+    sql, root, http: options.http, headers: options.token ? { authorization: `Bearer ${options.token}` } : {}, log: options.log,
+    progress: options.progress, spool: spool.dir, startedAt: options.now ?? new Date(), accept: options.accept === 'json' ? JSON_ACCEPT : RECORDS_ACCEPT,
   };
   const wanted = options.groups ? new Set(options.groups) : undefined;
   try {

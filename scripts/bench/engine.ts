@@ -26,7 +26,6 @@ import { alpine } from '../../drivers/alpine/index.ts';
 import { parseInput } from '../../engine-client/inputs/index.ts';
 import { matchInventory, matchKey } from '../../engine-client/match/match.ts';
 import { defaultPolicy, evaluatePolicy } from '../../engine-client/policy/policy.ts';
-import { engineHttpClient } from '../../engine-client/sources/http.ts';
 import { syncFromService } from '../../engine-client/sources/service.ts';
 import { migrateEngine } from '../../engine-client/store/db.ts';
 import { listGroups, lookupAffected } from '../../engine-client/store/status.ts';
@@ -110,7 +109,7 @@ async function syncChild(url: string, service: string, group: string, spoolDir: 
   const sql = createSql(url, { max: 2 });
   try {
     const t0 = now();
-    const r = await syncFromService(sql, { url: service, http: engineHttpClient({ timeoutMs: 300_000 }), log: silentLogger, spoolDir, ...(group ? { groups: [group] } : {}) });
+    const r = await syncFromService(sql, { url: service, http: new HttpClient({ timeoutMs: 300_000 }), log: silentLogger, spoolDir, ...(group ? { groups: [group] } : {}) });
     const seconds = now() - t0;
     // Sizes of the groups that moved (an unchanged group listed alongside is not this sync's work).
     const moved = r.groups.filter((g) => g.transferred > 0);

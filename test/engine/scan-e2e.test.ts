@@ -10,11 +10,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle } from '../../bundles/export.ts';
+import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { parseInput } from '../../engine-client/inputs/index.ts';
 import { matchInventory, type MatchResult } from '../../engine-client/match/match.ts';
 import { importBundleIntoEngine } from '../../engine-client/sources/bundle.ts';
-import { engineHttpClient } from '../../engine-client/sources/http.ts';
 import { syncFromService } from '../../engine-client/sources/service.ts';
 import type { Sql } from '../../engine-client/store/db.ts';
 import { listGroups, lookupAffected } from '../../engine-client/store/status.ts';
@@ -73,7 +73,7 @@ let offline: TestDb;
 let key: TestKey;
 let dir: string;
 let spec: MirrorSpec;
-const http = engineHttpClient({ retries: 0 });
+const http = new HttpClient({ retries: 0 });
 
 beforeAll(async () => {
   spec = await demoSpec();

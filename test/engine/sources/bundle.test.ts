@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle } from '../../../bundles/export.ts';
 import { readBase, readManifest } from '../../../bundles/verify.ts';
 import { isAirfeedError } from '../../../drivers/_framework/errors.ts';
+import { HttpClient } from '../../../drivers/_framework/http.ts';
 import { silentLogger } from '../../../drivers/_framework/log.ts';
 import { importBundleIntoEngine } from '../../../engine-client/sources/bundle.ts';
-import { engineHttpClient } from '../../../engine-client/sources/http.ts';
 import { syncFromService } from '../../../engine-client/sources/service.ts';
 import { listGroups } from '../../../engine-client/store/status.ts';
 import { makeKey, tamper, type TestKey } from '../../bundles/helpers.ts';
@@ -37,7 +37,7 @@ let dir: string;
 let key: TestKey;
 let full: { file: string; bundleId: string };
 let delta: { file: string; bundleId: string };
-const http = engineHttpClient({ retries: 0 });
+const http = new HttpClient({ retries: 0 });
 
 beforeAll(async () => {
   [service, online, offline, other] = await Promise.all([startService(spec), createEngineTestDb(), createEngineTestDb(), createEngineTestDb()]);

@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isAirfeedError } from '../../../drivers/_framework/errors.ts';
+import { HttpClient } from '../../../drivers/_framework/http.ts';
 import { silentLogger } from '../../../drivers/_framework/log.ts';
 import type { VulnRecord } from '../../../drivers/_framework/record.ts';
-import { engineHttpClient } from '../../../engine-client/sources/http.ts';
 import { syncFromService } from '../../../engine-client/sources/service.ts';
 import { lookupAffected } from '../../../engine-client/store/status.ts';
 import type { TestDb } from '../../helpers/db.ts';
@@ -13,7 +13,7 @@ import { makeRecord } from '../../helpers/records.ts';
 import { engineState } from './helpers.ts';
 
 /** What the tiny server answers: path (with query) → status, content type and body. */
-type Route = (url: URL, req: http.IncomingMessage) => { status: number; type: string; body: string } | undefined;
+type Route = (url: URL, req: http.IncomingMessage) => { status: number; type: string; body: string; location?: string } | undefined;
 
 let route: Route = () => undefined;
 const seen: { url: string; accept: string | undefined; authorization: string | undefined }[] = [];
@@ -21,12 +21,12 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   seen.push({ url: `${url.pathname}${url.search}`, accept: req.headers.accept, authorization: req.headers.authorization });
   const answer = route(url, req) ?? { status: 404, type: 'application/json', body: '{"error":"not found"}' };
-  res.writeHead(answer.status, { 'content-type': answer.type });
+  res.writeHead(answer.status, { 'content-type': answer.type, ...(answer.location ? { location: answer.location } : {}) });
   res.end(answer.body);
 });
 let base: string;
 let db: TestDb;
-const client = engineHttpClient({ retries: 0 });
+const client = new HttpClient({ retries: 0 });
 
 function line(seq: number, r: VulnRecord, deleted = false): string {
   return JSON.stringify({ seq, id: r.id, deleted, updatedAt: '2025-01-01T00:00:00.000000Z', record: r });
@@ -163,16 +163,30 @@ describe('an Anchore-style service (no /v2)', () => {
   });
 });
 
-describe('engineHttpClient', () => {
-  it('sends a read token to the service origin only', async () => {
+describe('a read token', () => {
+  it('goes with every request to the service, and not on to another origin it redirects to', async () => {
     const a = makeRecord('alpine:3.20', 'CVE-2024-0001');
     route = v2Service(1, [line(1, a)]);
-    const withToken = engineHttpClient({ retries: 0, auth: { origin: base, token: 'secret-read-token' } });
-    await syncFromService(db.sql, { url: base, http: withToken, log: silentLogger });
-    expect(seen.map((s) => s.authorization)).toEqual(['Bearer secret-read-token', 'Bearer secret-read-token']);
+    await syncFromService(db.sql, { url: base, http: client, token: 'secret-read-token', log: silentLogger });
+    expect(seen.map((s) => [s.url, s.authorization])).toEqual([
+      ['/v2/groups', 'Bearer secret-read-token'],
+      ['/v2/groups/alpine:3.20/records?after=0', 'Bearer secret-read-token'],
+    ]);
+    expect(seen[1]?.accept).toBe('application/x-ndjson, application/json;q=0.9');
     seen.length = 0;
-    const elsewhere = engineHttpClient({ retries: 0, auth: { origin: 'http://other.example', token: 'secret-read-token' } });
-    await syncFromService(db.sql, { url: base, http: elsewhere, log: silentLogger });
-    expect(seen.map((s) => s.authorization)).toEqual([undefined]);
+    await db.sql`truncate groups, vulnerabilities, affected`;
+    // The same server under another name is another origin: the redirect there must not carry the token.
+    const other = base.replace('127.0.0.1', 'localhost');
+    const inner = v2Service(1, [line(1, a)]);
+    route = (url, req) =>
+      url.pathname === '/v2/groups' && req.headers.host?.startsWith('127.0.0.1')
+        ? { status: 302, type: 'text/plain', body: '', location: `${other}/v2/groups` }
+        : inner(url, req);
+    await syncFromService(db.sql, { url: base, http: client, token: 'secret-read-token', log: silentLogger });
+    expect(seen.map((s) => [s.url, s.authorization])).toEqual([
+      ['/v2/groups', 'Bearer secret-read-token'],
+      ['/v2/groups', undefined],
+      ['/v2/groups/alpine:3.20/records?after=0', 'Bearer secret-read-token'],
+    ]);
   });
 });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../../drivers/_framework/http.ts';
 import { silentLogger } from '../../../drivers/_framework/log.ts';
-import { engineHttpClient } from '../../../engine-client/sources/http.ts';
 import { syncFromService } from '../../../engine-client/sources/service.ts';
 import { listGroups, lookupAffected } from '../../../engine-client/store/status.ts';
 import type { TestDb } from '../../helpers/db.ts';
@@ -36,7 +35,7 @@ let service: LoopbackService;
 let v2: TestDb;
 let v1: TestDb;
 let plain: TestDb;
-const http = engineHttpClient({ retries: 0 });
+const http = new HttpClient({ retries: 0 });
 
 beforeAll(async () => {
   [service, v2, v1, plain] = await Promise.all([startService(spec), createEngineTestDb(), createEngineTestDb(), createEngineTestDb()]);
@@ -119,8 +118,8 @@ describe('syncFromService over /v2', () => {
     }
   });
 
-  it('reads JSON pages when the client does not ask for NDJSON, with the same result', async () => {
-    const result = await syncFromService(plain.sql, { url: service.url, http: new HttpClient({ retries: 0 }), log: silentLogger });
+  it('reads JSON pages when asked to (accept: json), with the same result', async () => {
+    const result = await syncFromService(plain.sql, { url: service.url, http, accept: 'json', log: silentLogger });
     expect(result.groups.map((g) => g.transferred)).toEqual([5, 4]);
     expect(await affectedSet(plain.sql)).toEqual(await affectedSet(v2.sql));
   });

@@ -1,0 +1,34 @@
+/**
+ * Answers of a feed service are downloaded to temp files (the shared HttpClient's `download`, with
+ * its retries: a connection that breaks mid-body is retried, not half-applied) and read back line
+ * by line, so memory stays flat whatever the size of a group.
+ */
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A temp directory for downloaded answers, removed by `cleanup`. */
+export async function spoolDirectory(parent: string = os.tmpdir()): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  await fs.mkdir(parent, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(parent, 'airfeed-engine-'));
+  return { dir, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+}
+
+/** The lines of a file (without the newline), numbered from 1, read in large chunks. */
+export async function* fileLines(file: string): AsyncGenerator<{ line: string; no: number }> {
+  let carry: Buffer[] = [];
+  let no = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, nl);
+      const line = carry.length > 0 ? Buffer.concat([...carry, piece]) : piece;
+      carry = [];
+      start = nl + 1;
+      yield { line: line.toString('utf8'), no: ++no };
+    }
+    if (start < chunk.length) carry.push(chunk.subarray(start));
+  }
+  if (carry.length > 0) yield { line: Buffer.concat(carry).toString('utf8'), no: ++no };
+}
