@@ -10,8 +10,43 @@ const DRIVER_LOCK_SPACE = 7_324_002;
 // Namespace for per-group write locks, taken inside apply transactions.
 const GROUP_LOCK_SPACE = 7_324_003;
 
-export interface DriverLock {
+/** A session advisory lock held on a reserved connection; released on release() or disconnect. */
+export interface SessionLock {
   release(): Promise<void>;
+}
+/** The driver lock. */
+export type DriverLock = SessionLock;
+
+/**
+ * Takes the session advisory lock (space, hashtext(name)) on a connection of its own: waiting for it,
+ * or trying once (undefined when another session holds it).
+ */
+export async function sessionLock(sql: Sql, space: number, name: string, options: { wait: boolean }): Promise<SessionLock | undefined> {
+  const conn = await sql.reserve();
+  let held = false;
+  try {
+    if (options.wait) {
+      await conn`select pg_advisory_lock(${space}, hashtext(${name}))`;
+      held = true;
+    } else {
+      held = (await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${space}, hashtext(${name})) as ok`)[0]?.ok ?? false;
+    }
+  } finally {
+    if (!held) conn.release();
+  }
+  if (!held) return undefined;
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        await conn`select pg_advisory_unlock(${space}, hashtext(${name}))`;
+      } finally {
+        conn.release();
+      }
+    },
+  };
 }
 
 /**
@@ -19,39 +54,13 @@ export interface DriverLock {
  * it; with `wait`, blocks until it is free.
  */
 export async function lockDriver(sql: Sql, driver: string, options: { wait?: boolean } = {}): Promise<DriverLock> {
-  const conn = await sql.reserve();
-  try {
-    if (options.wait) {
-      await conn`select pg_advisory_lock(${DRIVER_LOCK_SPACE}, hashtext(${driver}))`;
-    } else {
-      const rows = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${DRIVER_LOCK_SPACE}, hashtext(${driver})) as ok`;
-      if (!rows[0]?.ok) {
-        const holder = await conn<{ pid: number; app: string | null }[]>`
-          select l.pid, a.application_name as app from pg_locks l join pg_stat_activity a on a.pid = l.pid
-          where l.locktype = 'advisory' and l.classid = ${DRIVER_LOCK_SPACE} and l.objid = hashtext(${driver})::oid
-            and l.granted limit 1`;
-        const who = holder[0] ? ` (database backend pid ${holder[0].pid})` : '';
-        throw new AirfeedError('DRIVER_LOCKED', `driver ${driver} is already being synced by another process${who}`, {
-          details: { driver },
-        });
-      }
-    }
-  } catch (err) {
-    conn.release();
-    throw err;
-  }
-  let released = false;
-  return {
-    async release() {
-      if (released) return;
-      released = true;
-      try {
-        await conn`select pg_advisory_unlock(${DRIVER_LOCK_SPACE}, hashtext(${driver}))`;
-      } finally {
-        conn.release();
-      }
-    },
-  };
+  const lock = await sessionLock(sql, DRIVER_LOCK_SPACE, driver, { wait: options.wait ?? false });
+  if (lock) return lock;
+  const holder = await sql<{ pid: number }[]>`
+    select l.pid from pg_locks l
+    where l.locktype = 'advisory' and l.classid = ${DRIVER_LOCK_SPACE} and l.objid = hashtext(${driver})::oid and l.granted limit 1`;
+  const who = holder[0] ? ` (database backend pid ${holder[0].pid})` : '';
+  throw new AirfeedError('DRIVER_LOCKED', `driver ${driver} is already being synced by another process${who}`, { details: { driver } });
 }
 
 /** Serializes writers of one group inside a transaction, so change sequences commit in order per group. */

@@ -6,37 +6,16 @@
  * faster replica already finished.
  */
 import type { Sql } from './db.ts';
+import { type SessionLock, sessionLock } from './locks.ts';
 
 // Namespace for schedule locks among advisory locks (driver locks use 7_324_002).
 const SCHEDULE_LOCK_SPACE = 7_324_004;
 
-export interface ScheduleLock {
-  release(): Promise<void>;
-}
+export type ScheduleLock = SessionLock;
 
 /** Takes the driver's schedule lock without waiting; undefined when another session holds it. */
 export async function tryScheduleLock(sql: Sql, driver: string): Promise<ScheduleLock | undefined> {
-  const conn = await sql.reserve();
-  let ok = false;
-  try {
-    const rows = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${SCHEDULE_LOCK_SPACE}, hashtext(${driver})) as ok`;
-    ok = rows[0]?.ok ?? false;
-  } finally {
-    if (!ok) conn.release();
-  }
-  if (!ok) return undefined;
-  let released = false;
-  return {
-    async release() {
-      if (released) return;
-      released = true;
-      try {
-        await conn`select pg_advisory_unlock(${SCHEDULE_LOCK_SPACE}, hashtext(${driver}))`;
-      } finally {
-        conn.release();
-      }
-    },
-  };
+  return sessionLock(sql, SCHEDULE_LOCK_SPACE, driver, { wait: false });
 }
 
 /** True when some process started a run of `driver` at or after `since` (database clock). */
