@@ -21,10 +21,10 @@ import {
 import type { Sql, Tx } from '../feed-service/storage/db.ts';
 import { type DriverLock, lockDriver } from '../feed-service/storage/locks.ts';
 import type { TrustStore } from './keys.ts';
-import type { Manifest, ManifestGroup } from './manifest.ts';
+import type { Manifest } from './manifest.ts';
 import type { ParsedLine } from './members.ts';
 import { checkBundleOrder } from './order.ts';
-import { MemberSequence, openBundle, parseMemberLine, type VerifiedBundle, verifyBundle } from './verify.ts';
+import { groupMemberLines, groupsInArchiveOrder, MemberSequence, openBundle, type VerifiedBundle, verifyBundle } from './verify.ts';
 
 export interface ImportOptions {
   trust: TrustStore;
@@ -58,21 +58,9 @@ export interface ImportResult {
   message: string;
 }
 
-/** Groups in the order their members appear in the archive, then the groups without members. */
-function applyOrder(m: Manifest): ManifestGroup[] {
-  const byName = new Map(m.groups.map((g) => [g.name, g]));
-  const names = [...new Set([...m.members.map((x) => x.group), ...m.groups.map((g) => g.name)])];
-  return names.map((n) => byName.get(n)).filter((g): g is ManifestGroup => g !== undefined);
-}
-
-/** The parsed lines of one group's members, which must be the next entries of the archive. */
+/** The parsed lines of one group's members (see groupMemberLines). */
 async function* groupLines(seq: MemberSequence, file: string, m: Manifest, group: string): AsyncGenerator<ParsedLine> {
-  for (const expected of m.members.filter((x) => x.group === group)) {
-    const next = await seq.next();
-    if (next?.member.path !== expected.path) throw new AirfeedError('BUNDLE_INVALID', `bundle ${file} changed after it was verified (at ${expected.path})`);
-    let lineNo = 0;
-    for await (const line of seq.lines(next.member, next.entry)) yield parseMemberLine(line, file, next.member, ++lineNo);
-  }
+  for await (const { parsed } of groupMemberLines(seq, file, m, group)) yield parsed;
 }
 
 /** Two views of one group's line stream for apply: the records first, then (after them) the tombstone ids. */
@@ -109,7 +97,7 @@ async function applyAll(tx: Tx, v: VerifiedBundle, options: ImportOptions): Prom
     if (!opened.manifestBytes.equals(v.manifestBytes)) throw new AirfeedError('BUNDLE_INVALID', `bundle ${v.file} changed after it was verified (manifest)`);
     const seq = new MemberSequence(opened, m);
     const out: ImportedGroup[] = [];
-    for (const g of applyOrder(m)) {
+    for (const g of groupsInArchiveOrder(m)) {
       const lines = groupLines(seq, v.file, m, g.name);
       const { records, deletions } = splitLines(lines, g.name, v.file);
       options.progress?.phase(`apply ${g.name}`, g.records + g.tombstones);

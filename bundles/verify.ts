@@ -13,6 +13,7 @@ import type { BaseBundle } from './export.ts';
 import { type TrustedKey, type TrustStore, verifyBytes } from './keys.ts';
 import {
   type Manifest,
+  type ManifestGroup,
   type ManifestMember,
   MANIFEST_NAME,
   manifestBytes,
@@ -153,6 +154,37 @@ export class MemberSequence {
   /** The lines of one member, with size, digest and decompressed-size checks. */
   lines(member: ManifestMember, entry: TarEntry): AsyncGenerator<Buffer> {
     return memberLines(this.opened.reader.body(entry), { label: this.opened.file, ...member });
+  }
+}
+
+/** The groups of a bundle in the order their members appear in the archive, then the groups without members. */
+export function groupsInArchiveOrder(m: Manifest): ManifestGroup[] {
+  const byName = new Map(m.groups.map((g) => [g.name, g]));
+  const names = [...new Set([...m.members.map((x) => x.group), ...m.groups.map((g) => g.name)])];
+  return names.map((n) => byName.get(n)).filter((g): g is ManifestGroup => g !== undefined);
+}
+
+/** One parsed line of a member, with where it came from (for messages). */
+export interface MemberLine {
+  parsed: ParsedLine;
+  member: ManifestMember;
+  lineNo: number;
+}
+
+/**
+ * The parsed lines of one group's members, which must be the next entries of the archive: the apply
+ * pass of an import (service and engine) reads the file again after verifying it, so a file changed
+ * in between fails here instead of applying other bytes than were checked.
+ */
+export async function* groupMemberLines(seq: MemberSequence, file: string, m: Manifest, group: string): AsyncGenerator<MemberLine> {
+  for (const expected of m.members.filter((x) => x.group === group)) {
+    const next = await seq.next();
+    if (next?.member.path !== expected.path) throw new AirfeedError('BUNDLE_INVALID', `bundle ${file} changed after it was verified (at ${expected.path})`);
+    let lineNo = 0;
+    for await (const line of seq.lines(next.member, next.entry)) {
+      lineNo++;
+      yield { parsed: parseMemberLine(line, file, next.member, lineNo), member: next.member, lineNo };
+    }
   }
 }
 

@@ -8,9 +8,9 @@
  */
 import type { Logger } from 'pino';
 import type { TrustStore } from '../../bundles/keys.ts';
-import type { Manifest, ManifestGroup } from '../../bundles/manifest.ts';
+import type { Manifest } from '../../bundles/manifest.ts';
 import { checkBundleOrder, type InstalledBundleState } from '../../bundles/order.ts';
-import { MemberSequence, openBundle, parseMemberLine, type VerifiedBundle, verifyBundle } from '../../bundles/verify.ts';
+import { groupMemberLines, groupsInArchiveOrder, MemberSequence, openBundle, type VerifiedBundle, verifyBundle } from '../../bundles/verify.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { Progress } from '../../drivers/_framework/types.ts';
 import type { Sql, Tx } from '../store/db.ts';
@@ -69,37 +69,24 @@ function installedBundles(state: Map<string, GroupState>): Map<string, Installed
   return out;
 }
 
-/** Groups in the order their members appear in the archive, then the groups without members. */
-function applyOrder(m: Manifest): ManifestGroup[] {
-  const byName = new Map(m.groups.map((g) => [g.name, g]));
-  const names = [...new Set([...m.members.map((x) => x.group), ...m.groups.map((g) => g.name)])];
-  return names.map((n) => byName.get(n)).filter((g): g is ManifestGroup => g !== undefined);
-}
-
 /** The changes of one group, from its members, which must be the next entries of the archive. */
 async function* groupChanges(seq: MemberSequence, file: string, m: Manifest, group: string): AsyncGenerator<VulnChange> {
-  for (const expected of m.members.filter((x) => x.group === group)) {
-    const next = await seq.next();
-    if (next?.member.path !== expected.path) throw new AirfeedError('BUNDLE_INVALID', `bundle ${file} changed after it was verified (at ${expected.path})`);
-    let lineNo = 0;
-    for await (const line of seq.lines(next.member, next.entry)) {
-      const parsed = parseMemberLine(line, file, next.member, ++lineNo);
-      if (parsed.deleted) {
-        yield { id: parsed.id, deleted: true };
-        continue;
-      }
-      const where = `bundle ${file}: member ${next.member.path} line ${lineNo}`;
-      const docText = parsed.doc?.toString('utf8') ?? '';
-      let doc: unknown;
-      try {
-        doc = JSON.parse(docText);
-      } catch (err) {
-        throw new AirfeedError('BUNDLE_INVALID', `${where}: the doc of record ${parsed.id} is not JSON (${(err as Error).message})`, { cause: err });
-      }
-      const change = fromNormalized(doc, group, parsed.id, docText);
-      if (typeof change === 'string') throw new AirfeedError('BUNDLE_INVALID', `${where}: ${change}`);
-      yield change;
+  for await (const { parsed, member, lineNo } of groupMemberLines(seq, file, m, group)) {
+    if (parsed.deleted) {
+      yield { id: parsed.id, deleted: true };
+      continue;
     }
+    const where = `bundle ${file}: member ${member.path} line ${lineNo}`;
+    const docText = parsed.doc?.toString('utf8') ?? '';
+    let doc: unknown;
+    try {
+      doc = JSON.parse(docText);
+    } catch (err) {
+      throw new AirfeedError('BUNDLE_INVALID', `${where}: the doc of record ${parsed.id} is not JSON (${(err as Error).message})`, { cause: err });
+    }
+    const change = fromNormalized(doc, group, parsed.id, docText);
+    if (typeof change === 'string') throw new AirfeedError('BUNDLE_INVALID', `${where}: ${change}`);
+    yield change;
   }
 }
 
@@ -112,7 +99,7 @@ async function applyAll(tx: Tx, v: VerifiedBundle, progress: Progress | undefine
     const seq = new MemberSequence(opened, m);
     const created = new Date(m.created);
     const out: EngineImportedGroup[] = [];
-    for (const g of applyOrder(m)) {
+    for (const g of groupsInArchiveOrder(m)) {
       progress?.phase(`apply ${g.name}`, g.records + g.tombstones);
       let seen = 0;
       const written = await writeGroup(tx, {

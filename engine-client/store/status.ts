@@ -2,7 +2,6 @@
  * Reads of the engine's store: the matcher's lookup by (group, package), the group list, and the
  * status report (sizes, origin, freshness). A lookup for thousands of packages is one round trip.
  */
-import type { Range, Severity } from '../../drivers/_framework/record.ts';
 import type { Sql } from './db.ts';
 import type { AffectedRow } from './types.ts';
 import type { GroupState } from './write.ts';
@@ -51,17 +50,6 @@ export async function engineStatus(sql: Sql, options: { now: Date; maxAgeMs: num
   });
 }
 
-interface AffectedDbRow {
-  group: string;
-  vulnId: string;
-  package: string;
-  scheme: string;
-  fixed: string | null;
-  ranges: Range[] | null;
-  severity: Severity;
-  link: string | null;
-}
-
 /**
  * The affected rows of `group` for any of `packageNames`, in one query, sorted by package, then
  * vulnerability id, then the entry's place in its record.
@@ -69,12 +57,10 @@ interface AffectedDbRow {
 export async function lookupAffected(sql: Sql, group: string, packageNames: readonly string[]): Promise<AffectedRow[]> {
   if (packageNames.length === 0) return [];
   const names = [...new Set(packageNames)];
-  const rows = await sql<AffectedDbRow[]>`
+  const rows = await sql<AffectedRow[]>`
     select group_name as "group", vuln_id as "vulnId", package, scheme, fixed, ranges, severity, link
     from affected
     where group_name = ${group} and package_key = any(${sql.array(names)}::text[])
     order by package collate "C", vuln_id collate "C", pos`;
-  return rows.map((r) => ({
-    group: r.group, vulnId: r.vulnId, package: r.package, scheme: r.scheme, fixed: r.fixed, ranges: r.ranges, severity: r.severity, link: r.link,
-  }));
+  return [...rows];
 }
