@@ -4,14 +4,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
-import { dropDatabase, ensureDatabase, startEmbedded } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
+import { benchServer } from './server.ts';
 
 interface Result {
   case: string;
@@ -24,17 +24,7 @@ interface Result {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const n = Number(process.env['BENCH_RECORDS'] ?? 300_000);
 const alpineData = path.resolve(root, '../shared/realdata/alpine/secdb-2024-12-31');
-const work = await fs.mkdtemp(path.join(os.tmpdir(), 'airfeed-bench-'));
-// mkdtemp makes 0700; the embedded server (user postgres when we are root) must enter it.
-await fs.chmod(work, 0o755);
-
-let stop = async (): Promise<void> => undefined;
-let adminUrl = process.env['DATABASE_URL'];
-if (!adminUrl) {
-  const server = await startEmbedded(path.join(work, 'db'), silentLogger);
-  stop = server.stop;
-  adminUrl = server.adminUrl;
-}
+const { work, adminUrl, stop } = await benchServer('airfeed-bench-');
 const url = await ensureDatabase(adminUrl, `airfeed_bench_${process.pid}`);
 const sql = createSql(url, { max: 2 });
 await migrate(sql, silentLogger);
@@ -91,5 +81,4 @@ try {
   await sql.end({ timeout: 5 });
   await dropDatabase(adminUrl, `airfeed_bench_${process.pid}`);
   await stop();
-  await fs.rm(work, { recursive: true, force: true });
 }

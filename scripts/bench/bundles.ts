@@ -20,7 +20,8 @@ import { verifyBundle } from '../../bundles/verify.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
-import { dropDatabase, ensureDatabase, startEmbedded } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
+import { benchServer } from './server.ts';
 import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syntheticRecords, toAsync } from './synthetic.ts';
@@ -86,16 +87,7 @@ function timeShell(script: string): { seconds: number | null; error?: string } {
 async function orchestrate(): Promise<void> {
   const n = Number(process.env['BENCH_RECORDS'] ?? 300_000);
   const small = Math.max(1000, Math.round(n / 10));
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'airfeed-bench-bundles-'));
-  // mkdtemp makes 0700; the embedded server (user postgres when we are root) must enter it.
-  await fs.chmod(work, 0o755);
-  let stop = async (): Promise<void> => undefined;
-  let adminUrl = process.env['DATABASE_URL'];
-  if (!adminUrl) {
-    const server = await startEmbedded(path.join(work, 'db'), silentLogger);
-    stop = server.stop;
-    adminUrl = server.adminUrl;
-  }
+  const { work, adminUrl, stop } = await benchServer('airfeed-bench-bundles-');
   const names = ['a', 'b', 'c'].map((x) => `airfeed_bench_bundles_${x}_${process.pid}`);
   const [urlA = '', urlB = '', urlC = ''] = await Promise.all(names.map((d) => ensureDatabase(adminUrl, d)));
   const sqlA = createSql(urlA, { max: 2 });
@@ -172,7 +164,6 @@ async function orchestrate(): Promise<void> {
     await sqlB.end({ timeout: 5 });
     for (const d of names) await dropDatabase(adminUrl, d).catch(() => undefined);
     await stop();
-    await fs.rm(work, { recursive: true, force: true });
   }
 }
 

@@ -13,7 +13,6 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,11 +32,12 @@ import { COMPARATORS, isSchemeName, SCHEME_NAMES } from '../../engine-client/ver
 import { buildApp } from '../../feed-service/http/app.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
-import { dropDatabase, ensureDatabase, startEmbedded } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
 import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
 import { benchInventory, benchName, benchNames, benchRecords, fmt, table, versionPairs, writeApkInstalled } from './engine-data.ts';
+import { benchServer } from './server.ts';
 import { toAsync } from './synthetic.ts';
 
 const self = fileURLToPath(import.meta.url);
@@ -158,14 +158,10 @@ interface Scan {
 async function orchestrate(): Promise<void> {
   const n = Number(process.env['BENCH_RECORDS'] ?? 300_000);
   const alpineReal = path.resolve(root, '../shared/realdata/alpine/secdb-2024-12-31');
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'airfeed-bench-engine-'));
-  // mkdtemp makes 0700; the embedded server (user postgres when we are root) must enter it.
-  await fs.chmod(work, 0o755);
+  const { work, adminUrl, stop } = await benchServer('airfeed-bench-engine-');
   const rows: string[][] = [];
   const row = (label: string, items: number, seconds: number | null, rss: number | null, baseline: string, ratio: number | null, note = ''): void =>
     void rows.push([label, fmt(items), seconds === null ? 'n/a' : seconds.toFixed(seconds < 0.1 ? 4 : 2), fmt(seconds ? items / seconds : null), rss === null ? '-' : String(rss), baseline, fmt(ratio, 3), note]);
-  let stopDb = async (): Promise<void> => undefined;
-  let adminUrl = process.env['DATABASE_URL'];
   const dbNames = ['svc', 'eng'].map((x) => `airfeed_bench_engine_${x}_${process.pid}`);
   let closeApp = async (): Promise<void> => undefined;
   let svcSql: ReturnType<typeof createSql> | undefined;
@@ -182,12 +178,7 @@ async function orchestrate(): Promise<void> {
       }
     }
 
-    if (!adminUrl) {
-      const server = await startEmbedded(path.join(work, 'db'), silentLogger);
-      stopDb = server.stop;
-      adminUrl = server.adminUrl;
-    }
-    const [svcUrl = '', engUrl = ''] = await Promise.all(dbNames.map((d) => ensureDatabase(adminUrl ?? '', d)));
+    const [svcUrl = '', engUrl = ''] = await Promise.all(dbNames.map((d) => ensureDatabase(adminUrl, d)));
     svcSql = createSql(svcUrl, { max: 10 });
     engSql = createSql(engUrl, { max: 2 });
     await migrate(svcSql, silentLogger);
@@ -247,9 +238,8 @@ async function orchestrate(): Promise<void> {
     await closeApp().catch(() => undefined);
     await svcSql?.end({ timeout: 5 });
     await engSql?.end({ timeout: 5 });
-    if (adminUrl) for (const d of dbNames) await dropDatabase(adminUrl, d).catch(() => undefined);
-    await stopDb();
-    await fs.rm(work, { recursive: true, force: true });
+    for (const d of dbNames) await dropDatabase(adminUrl, d).catch(() => undefined);
+    await stop();
   }
 }
 

@@ -12,7 +12,6 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +21,8 @@ import { loadServiceConfig } from '../../feed-service/http/config.ts';
 import { shutdownOnSignals, startServer } from '../../feed-service/server.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
-import { dropDatabase, ensureDatabase, startEmbedded } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
+import { benchServer } from './server.ts';
 import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syntheticRecords, toAsync } from './synthetic.ts';
@@ -156,16 +156,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function main(): Promise<void> {
   const n = Number(process.env['BENCH_RECORDS'] ?? 300_000);
   const small = Math.max(1000, Math.round(n / 10));
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'airfeed-bench-serve-'));
-  // mkdtemp makes 0700; the embedded server (user postgres when we are root) must enter it.
-  await fs.chmod(work, 0o755);
-  let stopDb = async (): Promise<void> => undefined;
-  let adminUrl = process.env['DATABASE_URL'];
-  if (!adminUrl) {
-    const server = await startEmbedded(path.join(work, 'db'), silentLogger);
-    stopDb = server.stop;
-    adminUrl = server.adminUrl;
-  }
+  const { work, adminUrl, stop } = await benchServer('airfeed-bench-serve-');
   const dbName = `airfeed_bench_serve_${process.pid}`;
   const url = await ensureDatabase(adminUrl, dbName);
   const sql = createSql(url, { max: 2 });
@@ -239,8 +230,7 @@ async function main(): Promise<void> {
     if (child) await stopChild(child);
     await sql.end({ timeout: 5 });
     await dropDatabase(adminUrl, dbName);
-    await stopDb();
-    await fs.rm(work, { recursive: true, force: true });
+    await stop();
   }
 }
 
