@@ -3,8 +3,9 @@
  * inventories, judge them by a policy. Errors become output here only. Exit codes: 0 success (or a
  * passing policy), 1 a failing policy (or a comparison batch with ERR lines), 2 an error.
  */
-import { Command, CommanderError } from 'commander';
-import { AirfeedError, type ErrorCode } from '../../drivers/_framework/errors.ts';
+import { Command } from 'commander';
+import type { ErrorCode } from '../../drivers/_framework/errors.ts';
+import { reportError } from '../../feed-service/cli/report.ts';
 import { registerDb } from './db-command.ts';
 import { registerScan } from './scan-command.ts';
 import { registerSources } from './sync-command.ts';
@@ -39,25 +40,12 @@ const ENGINE_HINTS: Partial<Record<ErrorCode, string>> = {
   SOURCE_HTTP_ERROR: 'The feed service answered with an error: check the --from URL, and --token if the service requires one.',
 };
 
-/** Prints an error for a person, with what to do next; returns the exit code. */
-function report(err: unknown): number {
-  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_ERROR;
-  if (err instanceof AirfeedError) {
-    console.error(`airfeed-engine: ${err.message}\n  what to do: ${ENGINE_HINTS[err.code] ?? err.hint}`);
-    if (process.env['AIRFEED_DEBUG'] && err.cause) console.error(err.cause);
-    return EXIT_ERROR;
-  }
-  console.error(`airfeed-engine: unexpected error: ${(err as Error).message ?? String(err)}`);
-  console.error(process.env['AIRFEED_DEBUG'] ? err : '  (set AIRFEED_DEBUG=1 for the stack trace, and please report it)');
-  return EXIT_ERROR;
-}
-
 /** Runs the CLI with `argv` and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildEngineProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    return report(err);
+    return reportError(err, { program: 'airfeed-engine', exitCode: EXIT_ERROR, hints: ENGINE_HINTS });
   }
 }
