@@ -11,7 +11,7 @@ import type { Distro } from '../inputs/types.ts';
 import { matchInventory } from '../match/match.ts';
 import { defaultPolicy, evaluatePolicy, loadPolicy, type Policy } from '../policy/policy.ts';
 import { reportJson, reportTable, type ScanReport } from '../report/report.ts';
-import { engineStatus, listGroups, lookupAffected } from '../store/status.ts';
+import { groupStatus, listGroups, lookupAffected } from '../store/status.ts';
 import { withEngine } from './context.ts';
 
 interface ScanFlags {
@@ -60,8 +60,9 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
       ...(distro ? { distro } : {}),
     });
     const consulted = new Set(result.groups.map((g) => g.name));
-    const dataAge = (await engineStatus(sql, { now, maxAgeMs: ctx.config.maxAgeMs }))
-      .filter((s) => consulted.has(s.name))
+    const dataAge = groups
+      .filter((g) => consulted.has(g.name))
+      .map((g) => groupStatus(g, { now, maxAgeMs: ctx.config.maxAgeMs }))
       .map((s) => ({ group: s.name, updatedAt: s.dataAsOf.toISOString(), stale: s.stale }));
     return {
       input: { file, format: inventory.format },

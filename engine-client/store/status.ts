@@ -32,22 +32,25 @@ export async function listGroups(sql: Sql): Promise<GroupState[]> {
     from groups order by name collate "C"`;
 }
 
-/** Per group: origin, sizes, last update, age and whether it is stale (older than `maxAgeMs` at `now`). */
+/** A group's status: origin, sizes, last update, age and whether it is stale (older than `maxAgeMs` at `now`). */
+export function groupStatus(g: GroupState, options: { now: Date; maxAgeMs: number }): EngineGroupStatus {
+  const ageMs = Math.max(0, options.now.getTime() - g.dataAsOf.getTime());
+  return {
+    name: g.name,
+    feed: g.feed,
+    source: g.source,
+    records: g.recordCount,
+    affected: g.affectedCount,
+    lastUpdate: g.lastUpdate,
+    dataAsOf: g.dataAsOf,
+    ageMs,
+    stale: ageMs > options.maxAgeMs,
+  };
+}
+
+/** Every group's status (see groupStatus). */
 export async function engineStatus(sql: Sql, options: { now: Date; maxAgeMs: number }): Promise<EngineGroupStatus[]> {
-  return (await listGroups(sql)).map((g) => {
-    const ageMs = Math.max(0, options.now.getTime() - g.dataAsOf.getTime());
-    return {
-      name: g.name,
-      feed: g.feed,
-      source: g.source,
-      records: g.recordCount,
-      affected: g.affectedCount,
-      lastUpdate: g.lastUpdate,
-      dataAsOf: g.dataAsOf,
-      ageMs,
-      stale: ageMs > options.maxAgeMs,
-    };
-  });
+  return (await listGroups(sql)).map((g) => groupStatus(g, options));
 }
 
 /**

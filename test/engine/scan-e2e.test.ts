@@ -142,8 +142,10 @@ describe('airfeed-engine scan (the command)', () => {
     );
     const fail = run(['--policy', policy, '--format', 'json']);
     expect(fail.status).toBe(1);
-    const doc = JSON.parse(fail.stdout) as { verdict: { pass: boolean; violations: number; allowed: { id: string; package: string }[]; expiredAllowlist: { id: string }[] }; matches: { vulnId: string; package: string; policy: string }[] };
+    const doc = JSON.parse(fail.stdout) as { dataAge: { group: string; updatedAt: string }[]; verdict: { pass: boolean; violations: number; allowed: { id: string; package: string }[]; expiredAllowlist: { id: string }[] }; matches: { vulnId: string; package: string; policy: string }[] };
     expect(doc.verdict.pass).toBe(false);
+    // The bundle's creation time is how fresh the imported data is.
+    expect(doc.dataAge.map((a) => [a.group, a.updatedAt])).toEqual([['alpine:3.20', '2026-11-30T00:00:00.000Z']]);
     expect(doc.verdict.violations).toBe(7);
     expect(doc.verdict.allowed.map((a) => `${a.package} ${a.id}`)).toEqual(['libcrypto3 CVE-2024-9143', 'libssl3 CVE-2024-9143']);
     expect(doc.verdict.expiredAllowlist.map((e) => e.id)).toEqual(['CVE-2024-50602']);
