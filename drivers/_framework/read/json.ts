@@ -17,8 +17,8 @@
  * stream-json's parser (v2: its parser is a function list run synchronously here, so tokens cost
  * no promise each). Values are built by a small assembler of ours that keeps a member named
  * `__proto__` an own property, as `JSON.parse` does. A syntax error or a document that ends early
- * is SOURCE_INVALID naming the file, the byte range where the parser stopped and the JSON path it
- * was in (`vulnerabilities[12].cve`).
+ * is SOURCE_INVALID naming the file, the byte range (at most ~4 KiB) where the parser stopped and
+ * the JSON path it had reached (`near vulnerabilities[12].cve`).
  */
 import makeParser from 'stream-json/parser.js';
 import { AirfeedError } from '../errors.ts';
@@ -46,8 +46,12 @@ interface Token {
 // stream-chain's cross-version protocol (defs.js): these symbols mark "no value" and "many values".
 const NONE = Symbol.for('object-stream.none');
 const MANY = Symbol.for('object-stream.many');
-/** Characters handed to the tokenizer at once; bounds the byte range an error can name. */
-const PIECE = 16 * 1024;
+/**
+ * Characters handed to the tokenizer at once. The tokenizer returns a piece's tokens only when the
+ * whole piece parsed, so on an error the path is the one reached before the failing piece, and the
+ * byte range named is that piece plus the one before (whose end the tokenizer may still hold).
+ */
+const PIECE = 2048;
 
 type Step = (value: unknown) => unknown;
 
@@ -190,6 +194,10 @@ export class JsonStream<K extends string | number> {
   async header(): Promise<Record<string, unknown>> {
     if (this.#header) return this.#header;
     if (this.#started) throw new Error('JsonStream.header() must be called before items()');
+    return this.#readHeader();
+  }
+
+  async #readHeader(): Promise<Record<string, unknown>> {
     const first = await this.#events.next();
     if (first.done || first.value.type !== 'header') throw new Error('JsonStream: no header event');
     this.#header = first.value.values;
@@ -200,8 +208,8 @@ export class JsonStream<K extends string | number> {
   async *items(): AsyncGenerator<JsonItem<K>> {
     if (this.#started) throw new Error('JsonStream.items() can be iterated only once');
     this.#started = true;
-    if (!this.#header) await this.header();
     try {
+      if (!this.#header) await this.#readHeader();
       for (;;) {
         const next = await this.#events.next();
         if (next.done) return;
@@ -247,7 +255,7 @@ async function* walk<K extends string | number>(source: ByteSource, options: Jso
 
   const fail = (message: string, cause?: unknown, ended = false): AirfeedError => {
     const where = ended ? `ends early at byte ${byteEnd}` : `is malformed in bytes ${byteStart}–${byteEnd}`;
-    return new AirfeedError('SOURCE_INVALID', `${label}: the JSON ${where} (at ${pathText(frames)}): ${message}`, {
+    return new AirfeedError('SOURCE_INVALID', `${label}: the JSON ${where} (near ${pathText(frames)}): ${message}`, {
       cause, details: { offset: byteStart, path: pathText(frames) },
     });
   };
