@@ -12,6 +12,11 @@
  * | `50 4B 03 04`          | zip    | not a stream: read it with read/archive.ts |
  * | anything else          | none   | passed through                             |
  *
+ * xz-decompress runs one decoder at a time in the process (a module-wide lock around its WASM
+ * context): two xz files read side by side each finish, one after the other, but a consumer that
+ * holds one xz stream open while waiting on another would wait forever. A consumer that stops
+ * early releases the lock (the stream is cancelled).
+ *
  * Every decoder is guarded (read/limits.ts: total decoded bytes, ratio; plain input passes
  * unguarded, as nothing expands), and a truncated or
  * corrupt stream is SOURCE_INVALID naming the file — never a hang, never a silent partial result.

@@ -132,3 +132,19 @@ describe('corruption and odd input', () => {
     }
   });
 });
+
+describe('xz decoder lifecycle', () => {
+  it('releases the decoder when a consumer stops early, so the next xz file still decodes (no hang)', async () => {
+    const data = await fixture('text.txt.xz');
+    for (let i = 0; i < 3; i++) {
+      for await (const chunk of decodeBytes(chunks(data, 512), { label: 'x' })) {
+        expect(chunk.length).toBeGreaterThan(0);
+        break;
+      }
+    }
+    expect((await decode(data)).equals(text)).toBe(true);
+    // Two files consumed side by side each finish (xz-decompress runs one decoder at a time).
+    const [a, b] = await Promise.all([decode(data, { size: 1000 }), decode(data, { size: 333 })]);
+    expect(a.equals(text) && b.equals(text)).toBe(true);
+  });
+});
