@@ -157,3 +157,25 @@ describe('archives', () => {
     expect((await failure(contents(path.join(FIXTURES, 'bomb.zst'), { maxBytes: 4 << 20 }))).message).toMatch(/limit maxBytes/);
   });
 });
+
+describe('partly read entries', () => {
+  it('skips the rest of a body read only in part', async () => {
+    const file = path.join(dir, 'partial.tar');
+    const w = await TarWriter.create(file, 0);
+    await w.addBuffer('big.json', Buffer.alloc(200_000, 0x61));
+    await w.addBuffer('small.json', Buffer.from('{"ok":true}'));
+    await w.finish();
+    const seen: Record<string, number> = {};
+    for await (const e of archiveEntries(file, { label: 'x' })) {
+      let got = 0;
+      for await (const part of e.body) {
+        got += part.length;
+        if (e.name === 'big.json') break;
+      }
+      seen[e.name] = got;
+    }
+    expect(seen['small.json']).toBe(11);
+    expect(seen['big.json']).toBeGreaterThan(0);
+    expect(seen['big.json']).toBeLessThan(200_000);
+  });
+});
