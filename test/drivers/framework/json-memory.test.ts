@@ -1,5 +1,5 @@
 /**
- * Memory stays flat while streaming a large JSON document: a ~128 MiB NVD-shaped page is generated
+ * Memory stays flat while streaming a large JSON document: a ~192 MiB NVD-shaped page is generated
  * on the fly (never held whole), streamed element by element, and the process must neither keep
  * the elements (live heap after a forced GC at the end ≈ live heap early on) nor grow its RSS
  * anywhere near the input size. Nothing about time is asserted.
@@ -12,7 +12,7 @@ import { jsonArray } from '../../../drivers/_framework/read/json.ts';
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const MiB = 1024 * 1024;
-const TARGET = 128 * MiB;
+const TARGET = 192 * MiB;
 
 function entry(i: number): string {
   return JSON.stringify({
@@ -26,7 +26,7 @@ function entry(i: number): string {
 }
 
 describe('streaming JSON memory', () => {
-  it('streams a generated ~128 MiB page with flat memory', { timeout: 300_000 }, async () => {
+  it('streams a generated ~192 MiB page with flat memory', { timeout: 300_000 }, async () => {
     let produced = 0;
     let made = 0;
     async function* source(): AsyncGenerator<Buffer> {
@@ -65,9 +65,9 @@ describe('streaming JSON memory', () => {
     expect(count).toBe(made);
     expect(idSum).toBe((made * (made - 1)) / 2);
     const rssGrowth = rssPeak - rssBase;
-    // Measured on the project machine: RSS growth 45–75 MiB (V8's young generation and heap
-    // headroom, not the input), live heap growth < 1 MiB.
-    expect(rssGrowth).toBeLessThan(TARGET * 0.75);
+    // Measured on the project machine: RSS growth 58–80 MiB whatever the input size (V8's young
+    // generation and heap headroom, not the input: 75 MiB for a 300 MiB input), live heap growth < 1 MiB.
+    expect(rssGrowth).toBeLessThan(TARGET * 0.6);
     expect(heapEnd - heapEarly).toBeLessThan(16 * MiB);
     process.stdout.write(`json-memory: ${(produced / MiB).toFixed(0)} MiB, ${count} items, RSS growth ${(rssGrowth / MiB).toFixed(1)} MiB, live heap growth ${((heapEnd - heapEarly) / MiB).toFixed(2)} MiB\n`);
   });
