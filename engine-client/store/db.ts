@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { createSql, type Database, type Sql } from '../../feed-service/storage/db.ts';
-import { ensureDatabase, startEmbedded } from '../../feed-service/storage/embedded.ts';
+import { ensureDatabase, startEmbedded } from '../../drivers/_framework/pg/embedded.ts';
 import { migrate, schemaStatus } from '../../feed-service/storage/migrate.ts';
 import type { EngineConfig } from '../config.ts';
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import postgres from 'postgres';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { Config } from '../config.ts';
-import { ensureDatabase, startEmbedded } from './embedded.ts';
+import { ensureDatabase, startEmbedded } from '../../drivers/_framework/pg/embedded.ts';
 import { migrate } from './migrate.ts';
 
 export type Sql = postgres.Sql;
@@ -16,6 +16,15 @@ export interface Database {
   /** Where the data lives, for messages: `embedded (<dir>)` or the URL without password. */
   description: string;
   close(): Promise<void>;
+  /** The embedded server behind `sql`, when this process uses one (absent for DATABASE_URL). */
+  embedded?: EmbeddedHandle;
+}
+
+/** What a long-running process needs to notice that its embedded server died, and start it again. */
+export interface EmbeddedHandle {
+  alive(): Promise<boolean>;
+  /** Starts the server again on the same directory and port; the pool reconnects by itself. */
+  restart(): Promise<void>;
 }
 
 /** Creates a porsager client with airfeed's type settings (int8 as number, notices silenced). */
@@ -42,11 +51,21 @@ export async function openDatabase(config: Config, log: Logger, options: { migra
   let url = config.databaseUrl;
   let stopServer = async (): Promise<void> => undefined;
   let description: string;
+  let embedded: EmbeddedHandle | undefined;
   if (url === undefined) {
-    const server = await startEmbedded(path.join(config.home, 'db'), log, config.embeddedPort);
-    stopServer = server.stop;
+    const dir = path.join(config.home, 'db');
+    let server = await startEmbedded(dir, log, config.embeddedPort);
+    stopServer = () => server.stop();
     url = await ensureDatabase(server.adminUrl, 'airfeed');
-    description = `embedded PostgreSQL (${path.join(config.home, 'db')}, port ${server.port})`;
+    description = `embedded PostgreSQL (${dir}, port ${server.port})`;
+    const port = server.port;
+    embedded = {
+      alive: () => server.alive(),
+      restart: async () => {
+        await server.stop();
+        server = await startEmbedded(dir, log, port);
+      },
+    };
   } else {
     description = redact(url);
   }
@@ -70,5 +89,5 @@ export async function openDatabase(config: Config, log: Logger, options: { migra
       throw err;
     }
   }
-  return { sql, description, close };
+  return { sql, description, close, ...(embedded ? { embedded } : {}) };
 }

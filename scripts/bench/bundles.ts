@@ -20,7 +20,7 @@ import { verifyBundle } from '../../bundles/verify.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
-import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../drivers/_framework/pg/embedded.ts';
 import { benchServer } from './server.ts';
 import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
