@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { AirfeedError } from '../_framework/errors.ts';
 import type { FixedIn, VulnRecord } from '../_framework/record.ts';
 import type { GroupInfo, ParseContext, ParsedGroup } from '../_framework/types.ts';
-import { compareApkLenient as compareApk } from '../../engine-client/versions/apk.ts';
+import { compareApkLenient as compareApk } from '../_framework/versions/apk.ts';
 import { cleanIds, linkFor } from './ids.ts';
 import { type BranchFiles, compareStrings, fileKey, groupDescription, groupName, listBranches, type Repo } from './layout.ts';
 

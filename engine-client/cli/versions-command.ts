@@ -7,7 +7,7 @@
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { getComparator, InvalidVersionError, SCHEME_NAMES, UnknownSchemeError } from '../versions/index.ts';
+import { getComparator, InvalidVersionError, SCHEME_NAMES, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
 
 /** Compares every `a<TAB>b` line of `input`, writing one answer line each to `output`; returns the error-line count. */
 export async function compareLines(scheme: string, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {

@@ -13,7 +13,7 @@ import { NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
 import type { AffectedRow } from '../store/types.ts';
-import { type Comparator, getComparator, InvalidVersionError, UnknownSchemeError } from '../versions/index.ts';
+import { type Comparator, getComparator, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
 import { distroGroup, DISTRO_KINDS, groupFor, lookupName, schemeFor } from './namespaces.ts';
 import { inRanges } from './ranges.ts';
 

@@ -28,7 +28,7 @@ import { defaultPolicy, evaluatePolicy } from '../../engine-client/policy/policy
 import { syncFromService } from '../../engine-client/sources/service.ts';
 import { migrateEngine } from '../../engine-client/store/db.ts';
 import { listGroups, lookupAffected } from '../../engine-client/store/status.ts';
-import { COMPARATORS, isSchemeName, SCHEME_NAMES } from '../../engine-client/versions/index.ts';
+import { COMPARATORS, isSchemeName, SCHEME_NAMES } from '../../drivers/_framework/versions/index.ts';
 import { buildApp } from '../../feed-service/http/app.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { createSql } from '../../feed-service/storage/db.ts';

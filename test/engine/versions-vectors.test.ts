@@ -14,10 +14,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareTotal } from '../../engine-client/versions/crates.ts';
-import { COMPARATORS, InvalidVersionError } from '../../engine-client/versions/index.ts';
-import type { SchemeName } from '../../engine-client/versions/index.ts';
-import { compareNpm, parseNpm, satisfies } from '../../engine-client/versions/semver.ts';
+import { compareTotal } from '../../drivers/_framework/versions/crates.ts';
+import { COMPARATORS, InvalidVersionError } from '../../drivers/_framework/versions/index.ts';
+import type { SchemeName } from '../../drivers/_framework/versions/index.ts';
+import { compareNpm, parseNpm, satisfies } from '../../drivers/_framework/versions/semver.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const VECTORS = path.resolve(REPO_ROOT, '../shared/vercmp');

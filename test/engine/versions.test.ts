@@ -3,8 +3,8 @@
  * registry, the error contract, and npm range matching.
  */
 import { describe, expect, it } from 'vitest';
-import { compareTotal } from '../../engine-client/versions/crates.ts';
-import { isPseudoVersion } from '../../engine-client/versions/go.ts';
+import { compareTotal } from '../../drivers/_framework/versions/crates.ts';
+import { isPseudoVersion } from '../../drivers/_framework/versions/go.ts';
 import {
   COMPARATORS,
   compareVersions,
@@ -13,9 +13,9 @@ import {
   InvalidVersionError,
   SCHEME_NAMES,
   UnknownSchemeError,
-} from '../../engine-client/versions/index.ts';
-import type { SchemeName } from '../../engine-client/versions/index.ts';
-import { compareNpm, parseRange, satisfies } from '../../engine-client/versions/semver.ts';
+} from '../../drivers/_framework/versions/index.ts';
+import type { SchemeName } from '../../drivers/_framework/versions/index.ts';
+import { compareNpm, parseRange, satisfies } from '../../drivers/_framework/versions/semver.ts';
 
 type Op = '<' | '=' | '>';
 const SIGN: Record<Op, number> = { '<': -1, '=': 0, '>': 1 };

@@ -10,7 +10,7 @@ import type { InstalledPackage, Inventory } from '../../../engine-client/inputs/
 import { matchInventory, matchKey } from '../../../engine-client/match/match.ts';
 import { inRanges } from '../../../engine-client/match/ranges.ts';
 import type { AffectedRow } from '../../../engine-client/store/types.ts';
-import { COMPARATORS } from '../../../engine-client/versions/index.ts';
+import { COMPARATORS } from '../../../drivers/_framework/versions/index.ts';
 
 function row(group: string, vulnId: string, pkg: string, scheme: string, fixed: string | null, extra: { ranges?: Range[]; severity?: Severity } = {}): AffectedRow {
   return { group, vulnId, package: pkg, scheme, fixed, ranges: extra.ranges ?? null, severity: extra.severity ?? 'Medium', link: null };

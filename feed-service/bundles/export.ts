@@ -8,12 +8,12 @@
 import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { AirfeedError } from '../drivers/_framework/errors.ts';
-import type { Progress } from '../drivers/_framework/types.ts';
-import { type ExportGroupRow, inSnapshot, listExportGroups, streamLiveRecords, streamTombstones } from '../feed-service/storage/bundles.ts';
-import type { Sql, Tx } from '../feed-service/storage/db.ts';
-import { keyIdOf, signBytes } from './keys.ts';
-import { CHUNK_RECORDS, MemberWriter, recordLine, tombstoneLine } from './members.ts';
+import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import type { Progress } from '../../drivers/_framework/types.ts';
+import { type ExportGroupRow, inSnapshot, listExportGroups, streamLiveRecords, streamTombstones } from '../storage/bundles.ts';
+import type { Sql, Tx } from '../storage/db.ts';
+import { keyIdOf, signBytes } from '../../bundles/keys.ts';
+import { CHUNK_RECORDS, MemberWriter, recordLine, tombstoneLine } from '../../bundles/members.ts';
 import {
   deriveBundleId,
   type Manifest,
@@ -26,13 +26,10 @@ import {
   sha256,
   SIGNATURE_NAME,
   validateManifest,
-} from './manifest.ts';
-import { TarWriter } from './tar.ts';
+} from '../../bundles/manifest.ts';
+import { type BaseBundle } from '../../bundles/verify.ts';
+import { TarWriter } from '../../bundles/tar.ts';
 
-export interface BaseBundle {
-  manifest: Manifest;
-  manifestSha256: string;
-}
 
 export interface ExportOptions {
   privateKey: KeyObject;

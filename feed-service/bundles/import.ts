@@ -8,23 +8,23 @@
  * roll back. A refusal, a crash or a bad bundle leaves the database exactly as it was.
  */
 import type { Logger } from 'pino';
-import { AirfeedError } from '../drivers/_framework/errors.ts';
-import type { Progress } from '../drivers/_framework/types.ts';
-import { applyGroupInTransaction, type CanonicalRecord } from '../feed-service/storage/apply.ts';
+import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import type { Progress } from '../../drivers/_framework/types.ts';
+import { applyGroupInTransaction, type CanonicalRecord } from '../storage/apply.ts';
 import {
   ensureImportGroups,
   getInstalledBundles,
   groupDrivers,
   type ImportedGroup,
   recordBundleImport,
-} from '../feed-service/storage/bundles.ts';
-import type { Sql, Tx } from '../feed-service/storage/db.ts';
-import { type DriverLock, lockDriver } from '../feed-service/storage/locks.ts';
-import type { TrustStore } from './keys.ts';
-import type { Manifest } from './manifest.ts';
-import type { ParsedLine } from './members.ts';
-import { checkBundleOrder } from './order.ts';
-import { groupMemberLines, groupsInArchiveOrder, MemberSequence, openBundle, type VerifiedBundle, verifyBundle } from './verify.ts';
+} from '../storage/bundles.ts';
+import type { Sql, Tx } from '../storage/db.ts';
+import { type DriverLock, lockDriver } from '../storage/locks.ts';
+import type { TrustStore } from '../../bundles/keys.ts';
+import type { Manifest } from '../../bundles/manifest.ts';
+import type { ParsedLine } from '../../bundles/members.ts';
+import { checkBundleOrder } from '../../bundles/order.ts';
+import { groupMemberLines, groupsInArchiveOrder, MemberSequence, openBundle, type VerifiedBundle, verifyBundle } from '../../bundles/verify.ts';
 
 export interface ImportOptions {
   trust: TrustStore;

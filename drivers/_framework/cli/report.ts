@@ -1,6 +1,6 @@
 /** How both command lines (airfeed, airfeed-engine) turn an error into output: the one place for it. */
 import { CommanderError } from 'commander';
-import { AirfeedError, type ErrorCode } from '../../drivers/_framework/errors.ts';
+import { AirfeedError, type ErrorCode } from '../errors.ts';
 
 export interface ReportOptions {
   /** The program name that prefixes every message. */

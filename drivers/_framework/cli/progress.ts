@@ -1,5 +1,5 @@
 /** Progress on a terminal: one self-rewriting line on stderr. Silent when stderr is not a TTY. */
-import type { Progress } from '../../drivers/_framework/types.ts';
+import type { Progress } from '../types.ts';
 
 /** Returns a Progress that draws on stderr when it is a terminal, else one that does nothing. */
 export function terminalProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress & { done(): void } {
