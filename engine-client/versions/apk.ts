@@ -16,7 +16,7 @@
  * Valid versions are those apk-tools' `apk_version_validate` accepts, plus airfeed's rules that a
  * version is non-empty, printable ASCII and starts with a digit (apk-tools 2 would accept "" or "a").
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
+import { acceptedBy, parsedWithoutWarnings, InvalidVersionError } from './errors.ts';
 import { compareDigitRuns, firstNonPrintable, isDigitCode } from './numeric.ts';
 import type { Comparator, Ordering } from './types.ts';
 
@@ -222,4 +222,5 @@ export const apk: Comparator<ApkVersion> = {
   compare: (a, b) => compareTokens(parseApk(a).version, parseApk(b).version),
   compareParsed: compareApkParsed,
   valid: acceptedBy(parseApk),
+  warnings: parsedWithoutWarnings(parseApk),
 };

@@ -12,7 +12,7 @@
  * one counting as 0, a letter segment sorting below any number (so `1.0.a < 1.0`), numbers
  * numerically and letters byte-wise.
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
+import { acceptedBy, parsedWithoutWarnings, InvalidVersionError } from './errors.ts';
 import { compareNum, compareStrings, isAlphaCode, isDigitCode, isIdentCode, numAt, trimCSpace } from './numeric.ts';
 import type { Num } from './numeric.ts';
 import type { Comparator, Ordering } from './types.ts';
@@ -116,4 +116,5 @@ export const gem: Comparator<GemVersion> = {
   compare: (a, b) => compareGemParsed(parseGem(a), parseGem(b)),
   compareParsed: compareGemParsed,
   valid: acceptedBy(parseGem),
+  warnings: parsedWithoutWarnings(parseGem),
 };

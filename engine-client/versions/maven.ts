@@ -16,8 +16,8 @@
  * ASCII (whitespace, control characters, non-ASCII), where Java's Unicode case folding and digit
  * classes would make the order depend on Java library details.
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
-import { compareNum, compareStrings, firstNonPrintable, isDigitCode, parseNum } from './numeric.ts';
+import { acceptedBy, NO_WARNINGS } from './errors.ts';
+import { asciiDigits, compareNum, compareStrings, digitValue, firstNonPrintable, isUnicodeDigitCode, parseNum } from './numeric.ts';
 import type { Num } from './numeric.ts';
 import type { Comparator, Ordering } from './types.ts';
 
@@ -53,7 +53,7 @@ function strItem(raw: string, followedByDigit: boolean): MavenItem {
 }
 
 function parseItem(isDigit: boolean, buf: string): MavenItem {
-  return isDigit ? { kind: 'int', value: parseNum(buf) } : strItem(buf, false);
+  return isDigit ? { kind: 'int', value: parseNum(asciiDigits(buf)) } : strItem(buf, false);
 }
 
 function isNull(item: MavenItem): boolean {
@@ -71,15 +71,9 @@ function normalize(items: MavenItem[]): void {
   }
 }
 
-function fail(v: string, reason: string): never {
-  throw new InvalidVersionError(SCHEME, v, reason);
-}
-
-/** Parses a Maven version into ComparableVersion's item tree; throws InvalidVersionError. */
+/** Parses a Maven version into ComparableVersion's item tree (Maven accepts every string). */
 export function parseMaven(v: string): MavenVersion {
-  if (v === '') fail(v, 'empty version');
-  const bad = firstNonPrintable(v);
-  if (bad >= 0) fail(v, `character ${JSON.stringify(v[bad])} at ${bad} is not printable ASCII`);
+  // Java's toLowerCase(Locale.ENGLISH) and JavaScript's toLowerCase() apply the same Unicode mapping.
   const s = v.toLowerCase();
   const root: MavenItem[] = [];
   const stack: MavenItem[][] = [root];
@@ -99,7 +93,7 @@ export function parseMaven(v: string): MavenVersion {
       list.push(i === start ? ZERO : parseItem(isDigit, s.slice(start, i)));
       start = i + 1;
       if (c === 45) open();
-    } else if (isDigitCode(c)) {
+    } else if (isUnicodeDigitCode(c)) {
       if (!isDigit && i > start) {
         // letters then digits: "X1" becomes a qualifier in its own list (1.0.X1 < 1.0-X2)
         if (list.length > 0) open();
@@ -174,6 +168,17 @@ export function compareMavenParsed(a: MavenVersion, b: MavenVersion): Ordering {
   return compareLists(a.items, b.items);
 }
 
+/** What is odd about a Maven version (Maven itself accepts every string and never warns). */
+export function mavenWarnings(v: string): readonly string[] {
+  if (v === '') return ['empty version (Maven reads it as 0)'];
+  const bad = firstNonPrintable(v);
+  if (bad < 0) return NO_WARNINGS;
+  const c = v.charCodeAt(bad);
+  const ch = JSON.stringify(v[bad]);
+  if (c >= 128 && digitValue(c) >= 0) return [`non-ASCII digit ${ch} at ${bad}: Maven reads it as the digit ${digitValue(c)}`];
+  return [`character ${ch} at ${bad} is not printable ASCII: Maven compares it as part of a qualifier`];
+}
+
 /** The Maven comparator (registered as scheme `maven`). */
 export const maven: Comparator<MavenVersion> = {
   scheme: SCHEME,
@@ -181,4 +186,5 @@ export const maven: Comparator<MavenVersion> = {
   compare: (a, b) => compareMavenParsed(parseMaven(a), parseMaven(b)),
   compareParsed: compareMavenParsed,
   valid: acceptedBy(parseMaven),
+  warnings: mavenWarnings,
 };

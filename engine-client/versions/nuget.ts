@@ -11,7 +11,7 @@
  * outside `[0-9A-Za-z-]` in a label or in metadata. (.NET's Version parser would also accept
  * signs and spaces inside the numeric parts; airfeed does not.)
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
+import { acceptedBy, parsedWithoutWarnings, InvalidVersionError } from './errors.ts';
 import { allDigits, isDigitCode } from './numeric.ts';
 import { scanIdentifiers } from './semver2.ts';
 import type { Comparator, Ordering } from './types.ts';
@@ -126,4 +126,5 @@ export const nuget: Comparator<NugetVersion> = {
   compare: (a, b) => compareNugetParsed(parseNuget(a), parseNuget(b)),
   compareParsed: compareNugetParsed,
   valid: acceptedBy(parseNuget),
+  warnings: parsedWithoutWarnings(parseNuget),
 };

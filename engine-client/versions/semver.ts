@@ -5,7 +5,7 @@
  * node-semver's loose grammar. `satisfies(version, range)` implements npm range matching,
  * including its pre-release rule; see npm-version.ts and npm-range.ts for the details.
  */
-import { acceptedBy } from './errors.ts';
+import { acceptedBy, parsedWithoutWarnings } from './errors.ts';
 import { compareNpmParsed, parseNpm } from './npm-version.ts';
 import type { NpmVersion } from './npm-version.ts';
 import type { Comparator } from './types.ts';
@@ -27,4 +27,5 @@ export const semver: Comparator<NpmVersion> = {
   compare: (a, b) => compareNpmParsed(parseNpm(a), parseNpm(b)),
   compareParsed: compareNpmParsed,
   valid: acceptedBy(parseStrict),
+  warnings: parsedWithoutWarnings(parseStrict),
 };

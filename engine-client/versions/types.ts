@@ -18,4 +18,11 @@ export interface Comparator<P = unknown> {
   compareParsed(a: P, b: P): Ordering;
   /** True when `parse` would accept the version. */
   valid(v: string): boolean;
+  /**
+   * What the ecosystem's own tool warns about in a version it accepts (dpkg's "invalid character in
+   * version number"), or what airfeed finds odd in one it compares anyway (surrounding spaces,
+   * non-ASCII letters); empty for an ordinary version. Throws InvalidVersionError, as `parse` does,
+   * for a version the tool itself refuses. Kept apart from `parse` so compare stays allocation-free.
+   */
+  warnings(v: string): readonly string[];
 }
