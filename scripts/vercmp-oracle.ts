@@ -2,6 +2,7 @@
  * Differential check of airfeed's version comparators against each ecosystem's own implementation.
  *
  *   node --import tsx scripts/vercmp-oracle.ts [--schemes dpkg,rpm] [--pairs 20000] [--seed 1] [--out DIR]
+ *   printf '1\t٨\n' | node --import tsx scripts/vercmp-oracle.ts --schemes maven --stdin   (ask about given pairs)
  *
  * For every scheme that has an oracle installed here (scripts/vercmp-oracle/oracles.ts says how to
  * install each), it harvests real versions from ../shared, adds odd variants of them
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '20000' },
     seed: { type: 'string', default: '1' },
     out: { type: 'string', default: '/tmp/vercmp-oracle' },
+    stdin: { type: 'boolean', default: false },
   },
 });
 
@@ -56,6 +58,18 @@ function sameWarnings(scheme: string, oracle: string, mine: { answer: string; wa
   return theirs === mine.warnings.join(' | ');
 }
 
+/** `a<TAB>b` lines from stdin (spaces significant). */
+function stdinPairs(): [string, string][] {
+  return fs
+    .readFileSync(0, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('\t'))
+    .map((l) => {
+      const [a = '', b = ''] = l.split('\t');
+      return [a, b];
+    });
+}
+
 const agree = (oracle: string, mine: string): boolean => (oracle.startsWith('ERR') ? mine.startsWith('ERR') : oracle.split('\t')[0] === mine);
 
 async function main(): Promise<number> {
@@ -79,8 +93,8 @@ async function main(): Promise<number> {
       console.log(`${scheme}: skipped, ${why}`);
       continue;
     }
-    const real = harvest(scheme, SHARED);
-    const pairs = makePairs(scheme, real, count, seed).filter(([a, b]) => askable(scheme, a, b));
+    const real = values.stdin ? [] : harvest(scheme, SHARED);
+    const pairs = (values.stdin ? stdinPairs() : makePairs(scheme, real, count, seed)).filter(([a, b]) => askable(scheme, a, b));
     const work = fs.mkdtempSync(path.join(out, `${scheme}-work-`));
     const t0 = Date.now();
     const answers = await oracle.run(pairs, work);
@@ -106,7 +120,7 @@ async function main(): Promise<number> {
       `${scheme}: ${pairs.length} pairs (${real.length} real versions) vs ${oracle.name} in ${secs.toFixed(1)}s: ` +
         `${disagree.length} disagreements, ${refused} refused by the oracle, ${warned} with our warnings`,
     );
-    for (const l of disagree.slice(0, 5)) console.log(`  ${l}`);
+    for (const l of values.stdin ? odd.concat(disagree) : disagree.slice(0, 5)) console.log(`  ${l}`);
   }
   return failed ? 1 : 0;
 }

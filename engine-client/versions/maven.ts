@@ -12,9 +12,13 @@
  * unknown qualifiers alphabetically; numbers beat qualifiers and nested lists; `1.0.X1 < 1.0-X2`
  * for a string X (MNG-7644). Numbers of any length compare exactly.
  *
- * Maven accepts any string; airfeed rejects the empty string and any character outside printable
- * ASCII (whitespace, control characters, non-ASCII), where Java's Unicode case folding and digit
- * classes would make the order depend on Java library details.
+ * Maven accepts every string, and so does airfeed, with Maven's Unicode rules (Maven 3.9 is Java):
+ * the version is lower-cased with Java's `toLowerCase(Locale.ENGLISH)` (`1.É == 1.é`); any Unicode
+ * decimal digit (`Character.isDigit`, e.g. `٨` U+0668) is a digit with its value (`1 < ٨`, Maven 4
+ * reads it as a letter instead); spaces and other characters are qualifier text (`3.1.52 ` is
+ * `3.1.52` followed by the qualifier " ", so it sorts above `3.1.52`); the empty string equals "0".
+ * Such versions get warnings (mavenWarnings). Verified against Maven's own ComparableVersion with
+ * scripts/vercmp-oracle.ts.
  */
 import { acceptedBy, NO_WARNINGS } from './errors.ts';
 import { asciiDigits, compareNum, compareStrings, digitValue, firstNonPrintable, isUnicodeDigitCode, parseNum } from './numeric.ts';
@@ -25,7 +29,8 @@ const SCHEME = 'maven';
 
 /** One item of a parsed Maven version: a number, a qualifier, or a nested list. */
 export type MavenItem =
-  | { readonly kind: 'int'; readonly value: Num }
+  /** `size`: Maven's IntItem (0), LongItem (1) or BigIntegerItem (2), chosen by digit count. */
+  | { readonly kind: 'int'; readonly value: Num; readonly size: number }
   | { readonly kind: 'str'; readonly value: string; readonly rank: number }
   | { readonly kind: 'list'; readonly items: MavenItem[] };
 
@@ -38,7 +43,7 @@ const QUALIFIERS = ['alpha', 'beta', 'milestone', 'rc', 'snapshot', '', 'sp'];
 const RELEASE_RANK = 5; // rank of "" (a release)
 const UNKNOWN_RANK = QUALIFIERS.length;
 const ALIASES: Record<string, string> = { ga: '', final: '', release: '', cr: 'rc' };
-const ZERO: MavenItem = { kind: 'int', value: 0 };
+const ZERO: MavenItem = { kind: 'int', value: 0, size: 0 };
 
 function strItem(raw: string, followedByDigit: boolean): MavenItem {
   let v = raw;
@@ -53,7 +58,19 @@ function strItem(raw: string, followedByDigit: boolean): MavenItem {
 }
 
 function parseItem(isDigit: boolean, buf: string): MavenItem {
-  return isDigit ? { kind: 'int', value: parseNum(asciiDigits(buf)) } : strItem(buf, false);
+  return isDigit ? intItem(buf) : strItem(buf, false);
+}
+
+/**
+ * A number item. Maven strips leading ASCII zeros only, then picks int (up to 9 digits), long (up
+ * to 18) or BigInteger by the remaining length, and every int sorts below every long, every long
+ * below every BigInteger; only non-ASCII zeros (`٠٠٠٠٠٠٠٠٠٠1` > `5`) make that differ from the value.
+ */
+function intItem(buf: string): MavenItem {
+  let i = 0;
+  while (i < buf.length - 1 && buf.charCodeAt(i) === 48) i++;
+  const len = buf.length - i;
+  return { kind: 'int', value: parseNum(asciiDigits(buf)), size: len <= 9 ? 0 : len <= 18 ? 1 : 2 };
 }
 
 function isNull(item: MavenItem): boolean {
@@ -142,7 +159,8 @@ function compareToMissing(item: MavenItem): Ordering {
 function compareItems(a: MavenItem, b: MavenItem): Ordering {
   switch (a.kind) {
     case 'int':
-      return b.kind === 'int' ? compareNum(a.value, b.value) : 1;
+      if (b.kind !== 'int') return 1;
+      return a.size !== b.size ? (a.size < b.size ? -1 : 1) : compareNum(a.value, b.value);
     case 'str':
       return b.kind === 'str' ? compareQualifiers(a, b) : -1;
     case 'list':
