@@ -40,6 +40,7 @@ function batch(cmd: string, args: readonly string[], pairs: readonly (readonly [
         reject(new Error(`${cmd} answered ${lines.length} of ${pairs.length} pairs (exit ${code}): ${Buffer.concat(err).toString('utf8').slice(0, 2000)}`));
       } else resolve(lines);
     });
+    child.stdin.on('error', () => undefined); // a crashed oracle is reported by 'close' with its stderr
     child.stdin.end(pairs.map(([a, b]) => `${hex(a)}\t${hex(b)}\n`).join(''));
   });
 }
@@ -60,7 +61,7 @@ for line in sys.stdin:
         rc2, err2 = run(a, b'gt', b)
         r = '1' if rc2 == 0 else '0' if rc2 == 1 else 'ERR ' + err2
     else: r = 'ERR ' + err
-    warn = ' | '.join(re.findall(r'dpkg: warning: version .*?has bad syntax: (.*?)\n', err, re.S))
+    warn = ' | '.join(re.findall(r'dpkg: warning: version .*?has bad syntax: (.*?)\\n', err, re.S))
     r = ' '.join(r.split())
     print(r + ('\\t' + warn if warn and not r.startswith('ERR') else ''), flush=False)
 `;
