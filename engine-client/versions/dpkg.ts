@@ -53,11 +53,8 @@ function fail(v: string, reason: string): never {
 }
 
 /** The form verrevcmp compares: ASCII text as is, other text as its UTF-8 bytes. */
-function bytes(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) >= 128) return Buffer.from(s, 'utf8').toString('latin1');
-  }
-  return s;
+function bytes(s: string, ascii: boolean): string {
+  return ascii ? s : Buffer.from(s, 'utf8').toString('latin1');
 }
 
 /** C `strtol(s, &end, 10)` from `from`: returns [value, end], end === from when no digits were read. */
@@ -74,19 +71,19 @@ function strtol(s: string, from: number): [number, number] {
   return [neg ? -n : n, i];
 }
 
-/** dpkg's warning for a syntactically accepted version, or "". */
-function warningOf(upstream: string, revision: string): string {
-  if (!isDigitCode(upstream.charCodeAt(0))) return 'version number does not start with digit';
-  for (let i = 0; i < upstream.length; i++) {
-    const c = upstream.charCodeAt(i);
-    // . + - : ~
-    if (!isDigitCode(c) && !isAlphaCode(c) && c !== 46 && c !== 43 && c !== 45 && c !== 58 && c !== 126) return 'invalid character in version number';
+const NON_ASCII = 1;
+const BAD_CHAR = 2;
+
+/** One pass over a part: NON_ASCII when a character is outside ASCII, BAD_CHAR when one is outside `[A-Za-z0-9]` and `allowed`. */
+function scanPart(s: string, allowed: string): number {
+  let flags = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isDigitCode(c) || isAlphaCode(c)) continue;
+    if (c >= 128) flags |= NON_ASCII | BAD_CHAR;
+    else if (!allowed.includes(s[i] as string)) flags |= BAD_CHAR;
   }
-  for (let i = 0; i < revision.length; i++) {
-    const c = revision.charCodeAt(i);
-    if (!isDigitCode(c) && !isAlphaCode(c) && c !== 46 && c !== 43 && c !== 126) return 'invalid character in revision number';
-  }
-  return '';
+  return flags;
 }
 
 /** Parses a Debian version as `dpkg --compare-versions` does (see the module comment). */
@@ -116,7 +113,17 @@ export function parseDpkg(v: string): DpkgVersion {
   const revision = hasRevision ? v.slice(hyphen + 1, end) : '';
   if (hasRevision && revision === '') fail(v, 'revision number is empty');
   if (upstream === '') fail(v, 'version number is empty');
-  return { blank: false, epoch, upstream: bytes(upstream), revision: bytes(revision), warning: warningOf(upstream, revision) };
+  const u = scanPart(upstream, '.+-:~');
+  const r = scanPart(revision, '.+~');
+  // dpkg reports the first problem only, in this order.
+  const warning = !isDigitCode(upstream.charCodeAt(0))
+    ? 'version number does not start with digit'
+    : u & BAD_CHAR
+      ? 'invalid character in version number'
+      : r & BAD_CHAR
+        ? 'invalid character in revision number'
+        : '';
+  return { blank: false, epoch, upstream: bytes(upstream, (u & NON_ASCII) === 0), revision: bytes(revision, (r & NON_ASCII) === 0), warning };
 }
 
 /** dpkg's `order()` on a byte: digits and the end 0, `~` -1, letters by code, non-ASCII bytes by value, other ASCII after. */

@@ -50,18 +50,22 @@ function dotnetTrim(v: string): string {
 
 const isNumberSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 
-/** `int.TryParse(component, NumberStyles.Integer, InvariantCulture)` for a component without signs; -1 when it fails. */
-function component(s: string): number {
-  let i = 0;
-  let e = s.length;
-  while (e > 0 && s.charCodeAt(e - 1) === 0) e--; // .NET accepts trailing NULs
+/** `int.TryParse(s[from..to), NumberStyles.Integer, InvariantCulture)` for a component without signs; -1 when it fails. */
+function component(s: string, from: number, to: number): number {
+  let i = from;
+  let e = to;
+  while (e > i && s.charCodeAt(e - 1) === 0) e--; // .NET accepts trailing NULs
   while (i < e && isNumberSpace(s.charCodeAt(i))) i++;
   while (e > i && isNumberSpace(s.charCodeAt(e - 1))) e--;
-  if (!allDigits(s, i, e)) return -1;
-  while (i < e - 1 && s.charCodeAt(i) === 48) i++;
-  if (e - i > 10) return -1;
-  const n = Number(s.slice(i, e));
-  return n > INT32_MAX ? -1 : n;
+  if (i === e) return -1;
+  let n = 0;
+  for (; i < e; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+    if (n > INT32_MAX) return -1;
+  }
+  return n;
 }
 
 /** `IsValidPart`: non-empty `[0-9A-Za-z-]`, and (for labels) no leading zero on an all-digit part. */
@@ -100,15 +104,18 @@ export function parseNuget(v: string): NugetVersion {
     }
   }
   if (versionPart === '') fail(v, 'no version number before the label');
-  const raw = versionPart.split('.');
-  if (raw.length === 1) raw.push('0');
-  if (raw.length > 4) fail(v, 'more than 4 version parts');
+  // System.Version: 2-4 dot-separated Int32 components (NuGet appends ".0" to a single number).
   const parts: [number, number, number, number] = [0, 0, 0, 0];
-  raw.forEach((p, k) => {
-    const n = component(p);
-    if (n < 0) fail(v, `version part ${k + 1} ${JSON.stringify(p)} is not a number within Int32`);
-    parts[k] = n;
-  });
+  let k = 0;
+  let start = 0;
+  for (let i = 0; i <= versionPart.length; i++) {
+    if (i < versionPart.length && versionPart.charCodeAt(i) !== 46) continue;
+    if (k === 4) fail(v, 'more than 4 version parts');
+    const n = component(versionPart, start, i);
+    if (n < 0) fail(v, `version part ${k + 1} ${JSON.stringify(versionPart.slice(start, i))} is not a number within Int32`);
+    parts[k++] = n;
+    start = i + 1;
+  }
   return { parts, labels, metadata };
 }
 

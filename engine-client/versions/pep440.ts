@@ -100,12 +100,18 @@ class Scan {
     const at = this.i + (isSep(this.code()) ? 1 : 0);
     for (const w of words) {
       let k = 0;
-      while (k < w.length && letterIs(this.s.charCodeAt(at + k), w.charCodeAt(k))) k++;
+      let exact = true;
+      for (; k < w.length; k++) {
+        const c = this.s.charCodeAt(at + k);
+        const l = w.charCodeAt(k);
+        if (c === l) continue;
+        if (!letterIs(c, l)) break;
+        exact = false;
+      }
       if (k === w.length) {
         this.i = at + k;
-        const text = this.s.slice(at, at + k);
         // str.lower(): ASCII, K -> k, İ -> "i̇"; ſ and ı stay as they are.
-        return text === w ? w : text.toLowerCase();
+        return exact ? w : this.s.slice(at, at + k).toLowerCase();
       }
     }
     return null;
