@@ -4,9 +4,11 @@
 export type Ordering = -1 | 0 | 1;
 
 /**
- * A version comparator for one ecosystem. `parse` throws InvalidVersionError for a version the
- * scheme rejects; `compare` parses both sides (so it throws too); `compareParsed` lets a hot loop
- * parse each string once and compare the parsed forms many times.
+ * A version comparator for one ecosystem. `parse` throws InvalidVersionError exactly for a version
+ * the ecosystem's own tool refuses (dpkg exits 2, packaging raises InvalidVersion, ...), and accepts
+ * what that tool compares, even with a warning; `compare` parses both sides (so it throws too);
+ * `compareParsed` lets a hot loop parse each string once and compare the parsed forms many times;
+ * `warnings` says what is odd about an accepted version.
  */
 export interface Comparator<P = unknown> {
   readonly scheme: string;
