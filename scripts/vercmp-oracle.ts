@@ -33,8 +33,12 @@ const { values } = parseArgs({
   },
 });
 
-/** Pairs an oracle cannot be asked: dpkg reads an argument starting with "-" as an option. */
+// A lone surrogate (from cutting a pair like "𝟤" apart) has no UTF-8 form: no oracle can be given it.
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+
+/** Pairs an oracle cannot be asked: not UTF-8, or (dpkg) an argument starting with "-", read as an option. */
 function askable(scheme: string, a: string, b: string): boolean {
+  if (LONE_SURROGATE.test(a) || LONE_SURROGATE.test(b)) return false;
   return scheme !== 'dpkg' || !(a.startsWith('-') || b.startsWith('-'));
 }
 
