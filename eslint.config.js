@@ -1,6 +1,7 @@
 // Lint rules: typescript-eslint's recommended type-aware set, plus the few rules the team relies on.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './scripts/lint/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.airfeed/**', '.airfeed-engine/**', 'dist/**', 'coverage/**'] },
@@ -10,7 +11,10 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    plugins: { airfeed: layers },
     rules: {
+      // Imports run one way between the product folders: see scripts/lint/layers.mjs.
+      'airfeed/layers': 'error',
       'no-console': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -25,12 +29,12 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { process: 'readonly', console: 'readonly' },
+      globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
     },
   },
   {
     // The CLI and scripts are where errors become output; they may print.
-    files: ['feed-service/cli/**', 'engine-client/cli/**', 'scripts/**'],
+    files: ['feed-service/cli/**', 'engine-client/cli/**', 'drivers/_framework/cli/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

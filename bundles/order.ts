@@ -1,5 +1,5 @@
 /**
- * The order rules of bundle import, shared by the feed service (bundles/import.ts) and the engine
+ * The order rules of bundle import, shared by the feed service (feed-service/bundles/import.ts) and the engine
  * (engine-client/sources/bundle.ts), each of which keeps its own record of what is installed: a
  * full bundle must not be older than the one installed for any of its groups (unless a downgrade is
  * asked for), a delta must build on exactly the installed bundle of every group, and importing the

@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { AirfeedError } from '../drivers/_framework/errors.ts';
 import type { Progress } from '../drivers/_framework/types.ts';
-import type { BaseBundle } from './export.ts';
 import { type TrustedKey, type TrustStore, verifyBytes } from './keys.ts';
 import {
   type Manifest,
@@ -261,6 +260,12 @@ export async function readManifest(file: string): Promise<{ manifest: Manifest; 
   } finally {
     await opened.reader.close();
   }
+}
+
+/** A bundle a delta builds on: its manifest and the sha256 of the manifest's exact bytes. */
+export interface BaseBundle {
+  manifest: Manifest;
+  manifestSha256: string;
 }
 
 /**

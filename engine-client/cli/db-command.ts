@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../bundles/manifest.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { table, when } from '../../feed-service/cli/format.ts';
+import { table, when } from '../../drivers/_framework/cli/format.ts';
 import { engineSchemaStatus, migrateEngine } from '../store/db.ts';
 import { engineStatus } from '../store/status.ts';
 import { withEngine } from './context.ts';

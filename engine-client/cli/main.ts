@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import type { ErrorCode } from '../../drivers/_framework/errors.ts';
-import { reportError } from '../../feed-service/cli/report.ts';
+import { reportError } from '../../drivers/_framework/cli/report.ts';
 import { registerDb } from './db-command.ts';
 import { registerScan } from './scan-command.ts';
 import { registerSources } from './sync-command.ts';

@@ -6,7 +6,7 @@
  */
 import type { Distro, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
-import type { SchemeName } from '../versions/index.ts';
+import type { SchemeName } from '../../drivers/_framework/versions/index.ts';
 
 /** The distro package kinds: matched against the release's group by source package. */
 export const DISTRO_KINDS: ReadonlySet<PackageKind> = new Set(['apk', 'deb', 'rpm']);

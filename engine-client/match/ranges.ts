@@ -6,7 +6,7 @@
  * and cannot be evaluated against an installed version: they are skipped.
  */
 import type { Range } from '../../drivers/_framework/record.ts';
-import type { Comparator } from '../versions/index.ts';
+import type { Comparator } from '../../drivers/_framework/versions/index.ts';
 
 interface Event {
   kind: 'introduced' | 'fixed' | 'last_affected' | 'limit';

@@ -12,7 +12,7 @@
  * the same transaction, so a cursor never moves without the data it stands for.
  */
 import type { Range, Severity } from '../../drivers/_framework/record.ts';
-import { ChunkWriter, copyEscape } from '../../feed-service/storage/copy.ts';
+import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
 import type { Tx } from './db.ts';
 import { packageKey } from './package-key.ts';
 

@@ -1,8 +1,8 @@
 /** `airfeed keys generate|id` and `airfeed bundle export|verify|inspect|import|history`. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { exportBundle } from '../../bundles/export.ts';
-import { importBundle, type ImportResult } from '../../bundles/import.ts';
+import { exportBundle } from '../bundles/export.ts';
+import { importBundle, type ImportResult } from '../bundles/import.ts';
 import { generateKeyFiles, keyIdOf, loadPrivateKey, loadPublicKey, resolveTrust, type TrustStore } from '../../bundles/keys.ts';
 import { type Manifest, parseDuration } from '../../bundles/manifest.ts';
 import { readBase, readManifest, type VerifiedBundle, verifyBundle } from '../../bundles/verify.ts';
@@ -10,8 +10,8 @@ import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { loadConfig } from '../config.ts';
 import { listBundleImports } from '../storage/bundles.ts';
 import { withContext } from './context.ts';
-import { table, when } from './format.ts';
-import { terminalProgress } from './progress.ts';
+import { table, when } from '../../drivers/_framework/cli/format.ts';
+import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

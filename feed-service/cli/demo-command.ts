@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { listGroups } from '../storage/groups.ts';
 import { withContext } from './context.ts';
-import { table, when } from './format.ts';
+import { table, when } from '../../drivers/_framework/cli/format.ts';
 import { renderReports, runSyncCommand } from './sync-command.ts';
 
 /** The small Alpine secdb mirror (real layout) that ships with airfeed for the demo. */

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DRIVERS } from '../../drivers/index.ts';
 import { listGroups, setEnabled } from '../storage/groups.ts';
 import { withContext } from './context.ts';
-import { table, when } from './format.ts';
+import { table, when } from '../../drivers/_framework/cli/format.ts';
 
 /** Registers `groups` and `drivers` on the program. */
 export function registerGroups(program: Command): void {

@@ -4,7 +4,7 @@ import { registerBundles } from './bundle-command.ts';
 import { registerDb } from './db-command.ts';
 import { registerDemo } from './demo-command.ts';
 import { registerGroups } from './groups-command.ts';
-import { reportError } from './report.ts';
+import { reportError } from '../../drivers/_framework/cli/report.ts';
 import { registerServe } from './serve-command.ts';
 import { registerSync } from './sync-command.ts';
 

@@ -1,5 +1,6 @@
 /** `airfeed serve`: the feed service (Anchore /v1, native /v2, admin, metrics) with scheduled syncs. */
 import { type Command, InvalidArgumentError } from 'commander';
+import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { createLogger } from '../../drivers/_framework/log.ts';
 import { DRIVERS } from '../../drivers/index.ts';
 import { loadConfig } from '../config.ts';
@@ -83,5 +84,6 @@ export function registerServe(program: Command): void {
       } finally {
         uninstall();
       }
+      if (server.fatal) throw new AirfeedError('DB_UNAVAILABLE', server.fatal.message, { cause: server.fatal });
     });
 }

@@ -4,8 +4,8 @@ import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { DRIVERS, getDriver } from '../../drivers/index.ts';
 import { type SyncReport, syncDriver } from '../sync.ts';
 import { withContext } from './context.ts';
-import { table } from './format.ts';
-import { terminalProgress } from './progress.ts';
+import { table } from '../../drivers/_framework/cli/format.ts';
+import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
 
 interface SyncFlags {
   source?: string;

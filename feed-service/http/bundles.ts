@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { importBundle, type ImportResult } from '../../bundles/import.ts';
+import { importBundle, type ImportResult } from '../bundles/import.ts';
 import { loadTrust, type TrustStore } from '../../bundles/keys.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { listBundleImports } from '../storage/bundles.ts';

@@ -1,6 +1,6 @@
 /** Deletions given with an apply: the ids of an incremental input's tombstones (apply.ts, apply-first.ts). */
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { ChunkWriter, copyEscape } from './copy.ts';
+import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
 import type { Tx } from './db.ts';
 
 /** Reads `deletions` into the temp table `deletion`. */

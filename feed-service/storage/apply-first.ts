@@ -7,7 +7,7 @@ import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
 import type { ApplyInput, ApplyResult, CanonicalRecord } from './apply.ts';
 import { refuseDeletedRecords } from './apply-deletions.ts';
-import { ChunkWriter, copyEscape } from './copy.ts';
+import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
 import type { Tx } from './db.ts';
 
 /** True when the group holds any row, live or tombstone. */

@@ -22,7 +22,7 @@ import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
 import { applyDeletions } from './apply-deletions.ts';
 import { firstApply, hasRows, isCanonicalRecord } from './apply-first.ts';
-import { ChunkWriter, copyEscape } from './copy.ts';
+import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
 import type { Sql, Tx } from './db.ts';
 import { lockGroupInTransaction } from './locks.ts';
 import type { GroupCounts } from './runs.ts';

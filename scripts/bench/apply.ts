@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
-import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../drivers/_framework/pg/embedded.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { benchServer } from './server.ts';
 

@@ -12,7 +12,7 @@ import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
-import { copyEscape } from '../../feed-service/storage/copy.ts';
+import { copyEscape } from '../../drivers/_framework/pg/copy.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
 import { listGroups, registerGroups } from '../../feed-service/storage/groups.ts';
 import { syncDriver } from '../../feed-service/sync.ts';

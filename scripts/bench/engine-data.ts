@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
-import type { Comparator } from '../../engine-client/versions/index.ts';
+import type { Comparator } from '../../drivers/_framework/versions/index.ts';
 import { syntheticRecords } from './synthetic.ts';
 
 /** How many package names `n` synthetic records spread over (~15 records a name: 300k → 20k). */

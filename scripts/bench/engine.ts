@@ -28,11 +28,11 @@ import { defaultPolicy, evaluatePolicy } from '../../engine-client/policy/policy
 import { syncFromService } from '../../engine-client/sources/service.ts';
 import { migrateEngine } from '../../engine-client/store/db.ts';
 import { listGroups, lookupAffected } from '../../engine-client/store/status.ts';
-import { COMPARATORS, isSchemeName, SCHEME_NAMES } from '../../engine-client/versions/index.ts';
+import { COMPARATORS, isSchemeName, SCHEME_NAMES } from '../../drivers/_framework/versions/index.ts';
 import { buildApp } from '../../feed-service/http/app.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
-import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../drivers/_framework/pg/embedded.ts';
 import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syncDriver } from '../../feed-service/sync.ts';

@@ -21,7 +21,7 @@ import { loadServiceConfig } from '../../feed-service/http/config.ts';
 import { shutdownOnSignals, startServer } from '../../feed-service/server.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
-import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../drivers/_framework/pg/embedded.ts';
 import { benchServer } from './server.ts';
 import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../drivers/_framework/log.ts';
-import { startEmbedded } from '../../feed-service/storage/embedded.ts';
+import { startEmbedded } from '../../drivers/_framework/pg/embedded.ts';
 
 export interface BenchServer {
   /** A temp directory for the suite's files (and the embedded server's data). */

@@ -3,7 +3,7 @@
  * event (`phase <name>`, `tick <records so far>`, `done`), so the parent can kill it mid-apply.
  * Usage: node --import tsx test/bundles/import-child.ts <databaseUrl> <bundle.tar> <trusted.pub.pem> <spoolDir>
  */
-import { importBundle } from '../../bundles/import.ts';
+import { importBundle } from '../../feed-service/bundles/import.ts';
 import { loadTrust } from '../../bundles/keys.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
 

@@ -7,7 +7,7 @@ import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { validateRecord, type VulnRecord } from '../../drivers/_framework/record.ts';
 import type { ParsedGroup } from '../../drivers/_framework/types.ts';
-import { compareApkLenient as compareApk } from '../../engine-client/versions/apk.ts';
+import { compareApkLenient as compareApk } from '../../drivers/_framework/versions/apk.ts';
 import { cleanIds, linkFor } from '../../drivers/alpine/ids.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
 

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportBundle } from '../../bundles/export.ts';
+import { exportBundle } from '../../feed-service/bundles/export.ts';
 import { makeKey, type TestKey } from '../bundles/helpers.ts';
 import type { TestDb } from '../helpers/db.ts';
 import { createEngineTestDb } from '../helpers/engine-db.ts';

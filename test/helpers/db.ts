@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { createSql, type Sql } from '../../feed-service/storage/db.ts';
-import { dropDatabase, ensureDatabase } from '../../feed-service/storage/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../drivers/_framework/pg/embedded.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 
 export interface TestDb {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { silentLogger } from '../../drivers/_framework/log.ts';
-import { startEmbedded } from '../../feed-service/storage/embedded.ts';
+import { startEmbedded } from '../../drivers/_framework/pg/embedded.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExportResult, exportBundle } from '../../bundles/export.ts';
+import { type ExportResult, exportBundle } from '../../feed-service/bundles/export.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
 import { loadServiceConfig } from '../../feed-service/http/config.ts';
 import { lockDriver } from '../../feed-service/storage/locks.ts';

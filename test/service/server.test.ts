@@ -1,5 +1,6 @@
 /** The listening server: graceful shutdown, and `airfeed serve` as a process answering SIGTERM. */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import { request } from 'undici';
@@ -107,5 +108,47 @@ describe('airfeed serve', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['feed service shutting down', 'feed service stopped']));
+  });
+});
+
+describe('airfeed serve on the embedded PostgreSQL', () => {
+  it('serves again within seconds after its postmaster is killed with -9', async () => {
+    const home = await tempDir('airfeed-serve-embedded-');
+    await fs.chmod(home, 0o711); // as root the server runs as `postgres`, which must enter the home
+    const env: NodeJS.ProcessEnv = { ...process.env, AIRFEED_HOME: home, AIRFEED_LOG_LEVEL: 'info', AIRFEED_SCHEDULE_ALPINE: 'off' };
+    delete env['DATABASE_URL'];
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const logs: string[] = [];
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const listening = new Promise<string>((resolve, reject) => {
+      readline.createInterface({ input: child.stderr }).on('line', (line) => {
+        logs.push(line);
+        const m = /"msg":"feed service listening".*"url":"([^"]+)"|"url":"([^"]+)".*"msg":"feed service listening"/.exec(line);
+        if (m) resolve(m[1] ?? m[2] ?? '');
+      });
+      void exited.then((code) => reject(new Error(`serve exited with ${code}: ${logs.join('\n')}`)));
+    });
+    try {
+      const url = await listening;
+      expect((await request(`${url}/v2/groups`)).statusCode).toBe(200);
+      const pid = Number((await fs.readFile(path.join(home, 'db', 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      process.kill(pid, 'SIGKILL');
+      // Liveness bound, not a timing assertion: it must come back (or have exited non-zero).
+      const deadline = Date.now() + 45_000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        const res = await request(`${url}/v2/groups`).catch(() => null);
+        status = res?.statusCode ?? 0;
+        await res?.body.dump();
+        if (status === 200 && Number((await fs.readFile(path.join(home, 'db', 'pg', 'postmaster.pid'), 'utf8').catch(() => '0')).split('\n')[0]) !== pid) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(status).toBe(200);
+      expect(logs.join('\n')).toContain('the embedded PostgreSQL runs again');
+      expect((await request(`${url}/ready`)).statusCode).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 });

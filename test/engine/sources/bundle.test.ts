@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportBundle } from '../../../bundles/export.ts';
+import { exportBundle } from '../../../feed-service/bundles/export.ts';
 import { readBase, readManifest } from '../../../bundles/verify.ts';
 import { isAirfeedError } from '../../../drivers/_framework/errors.ts';
 import { HttpClient } from '../../../drivers/_framework/http.ts';

@@ -1,0 +1,25 @@
+/** How both command lines (airfeed, airfeed-engine) turn an error into output: the one place for it. */
+import { CommanderError } from 'commander';
+import { AirfeedError, type ErrorCode } from '../errors.ts';
+
+export interface ReportOptions {
+  /** The program name that prefixes every message. */
+  program: string;
+  /** The exit code for an error (commander's own usage errors included). */
+  exitCode: number;
+  /** Hints that fit this program better than the catalogue's. */
+  hints?: Partial<Record<ErrorCode, string>>;
+}
+
+/** Prints an error for a person, with what to do next; returns the exit code. */
+export function reportError(err: unknown, options: ReportOptions): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : options.exitCode;
+  if (err instanceof AirfeedError) {
+    console.error(`${options.program}: ${err.message}\n  what to do: ${options.hints?.[err.code] ?? err.hint}`);
+    if (process.env['AIRFEED_DEBUG'] && err.cause) console.error(err.cause);
+    return options.exitCode;
+  }
+  console.error(`${options.program}: unexpected error: ${(err as Error).message ?? String(err)}`);
+  console.error(process.env['AIRFEED_DEBUG'] ? err : '  (set AIRFEED_DEBUG=1 for the stack trace, and please report it)');
+  return options.exitCode;
+}
