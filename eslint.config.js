@@ -33,6 +33,20 @@ export default tseslint.config(
     },
   },
   {
+    // Every skip says why, through skipUnless (test/helpers/skip.ts): the run's last lines list them.
+    files: ['test/**/*.ts'],
+    ignores: ['test/helpers/skip.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['skip', 'skipIf', 'runIf'].map((property) => ({
+          property,
+          message: 'Use skipUnless(condition, reason) from test/helpers/skip.ts, so that the run says what was skipped and why.',
+        })),
+      ],
+    },
+  },
+  {
     // The CLI and scripts are where errors become output; they may print.
     files: ['feed-service/cli/**', 'engine-client/cli/**', 'drivers/_framework/cli/**', 'scripts/**'],
     rules: { 'no-console': 'off' },

@@ -23,7 +23,7 @@ export const STATE_FILE = '.build.json';
 function isBuildInput(rel) {
   if (rel.endsWith('.test.ts')) return false;
   // The tooling next to the bins runs from the source tree (it is how dist/ gets made).
-  if (/^scripts\/[^/]+\.mjs$/.test(rel)) return false;
+  if (/^scripts\/[^/]+\.(mjs|d\.mts)$/.test(rel)) return false;
   return true;
 }
 
