@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -13,5 +14,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Test files spend much of their time waiting for PostgreSQL and child processes, so two run at
+    // once even on two cores (Vitest's default there is one). Each file has its own database.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
   },
 });
