@@ -242,7 +242,7 @@ describe('apk version order', () => {
     expect(Math.sign(compareApk(b, a))).toBe(-expected || 0);
   });
 
-  it('agrees with every apk-tools 2.14 test vector (../shared/vercmp/apk2.tsv)', skipUnless(existsSync(VERCMP), '../shared/vercmp/apk2.tsv is absent (a fresh clone has no ../shared)'), async () => {
+  it('agrees with every apk-tools 2.14 test vector (../shared/vercmp/apk2.tsv)', skipUnless(existsSync(VERCMP), '../shared/vercmp/apk2.tsv is absent, as in a fresh clone'), async () => {
     const text = await fs.readFile(VERCMP, 'utf8');
     const wrong: string[] = [];
     for (const line of text.split('\n')) {

@@ -184,7 +184,7 @@ function maven4Check(maven39: ReadonlySet<string>): Check {
 
 const vectorsPresent = fs.existsSync(VECTORS);
 if (!vectorsPresent) {
-  describe('reference vectors', skipUnless(vectorsPresent, `${VECTORS_SHOWN} is absent (a fresh clone has no ../shared)`), () => undefined);
+  describe('reference vectors', skipUnless(vectorsPresent, `${VECTORS_SHOWN} is absent, as in a fresh clone`), () => undefined);
 } else {
   const handled = new Set<string>();
   const register = (file: string, check: Check, note = ''): void => {
