@@ -65,8 +65,18 @@ export async function build(root, options = {}) {
     fs.writeFileSync(path.join(tmp, STATE_FILE), `${JSON.stringify(stateOf(inputs))}\n`);
     const dist = path.join(root, DIST);
     const old = path.join(root, `${DIST}.old-${process.pid}`);
-    if (fs.existsSync(dist)) fs.renameSync(dist, old);
-    fs.renameSync(tmp, dist);
+    try {
+      fs.renameSync(dist, old);
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+    try {
+      fs.renameSync(tmp, dist);
+    } catch (err) {
+      // A concurrent build put its tree in place first; it is as new as this one, and the bins
+      // check it against the sources anyway.
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+    }
     fs.rmSync(old, { recursive: true, force: true });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
