@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import layers from './scripts/lint/layers.mjs';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.airfeed/**', '.airfeed-engine/**', 'dist/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.airfeed/**', '.airfeed-engine/**', 'dist/**', 'dist.tmp-*/**', 'dist.old-*/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
