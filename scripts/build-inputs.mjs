@@ -6,8 +6,9 @@
 //   folder names are fixed here, never module paths, so modules can move between folders freely.
 // - `.ts` files (not `.d.ts`) are transpiled to `.js`; every other input under a source folder
 //   (SQL migrations, JSON schemas, the demo mirror, `.mjs` helpers) is copied next to them, so code
-//   that finds files relative to `import.meta.url` finds the same layout under dist/. The top-level
-//   scripts/*.mjs (bins, this build, the bench runner) run from the source tree and are not copied.
+//   that finds files relative to `import.meta.url` finds the same layout under dist/. The .mjs
+//   files under scripts/ (bins, this build, the bench runner, lint rules) run from the source tree
+//   and are not copied; type declarations (.d.ts, .d.mts) are skipped.
 // - The build records the size and mtime of every input in dist/.build.json. The build is fresh
 //   when the inputs on disk are exactly those (same paths, sizes and mtimes): an edit, a new or a
 //   deleted file, or a checkout that restores older mtimes all make it stale.
@@ -22,8 +23,11 @@ export const STATE_FILE = '.build.json';
 /** Whether a path (relative, `/`-separated) under a source folder is part of the build. */
 function isBuildInput(rel) {
   if (rel.endsWith('.test.ts')) return false;
-  // The tooling next to the bins runs from the source tree (it is how dist/ gets made).
-  if (/^scripts\/[^/]+\.(mjs|d\.mts)$/.test(rel)) return false;
+  // Type declarations have no runtime part.
+  if (/\.d\.(m|c)?ts$/.test(rel)) return false;
+  // The JavaScript tooling under scripts/ (bins, this build, the bench runner, lint rules) runs from
+  // the source tree: it is how dist/ gets made and checked.
+  if (/^scripts\/.*\.mjs$/.test(rel)) return false;
   return true;
 }
 

@@ -56,6 +56,7 @@ describe('the built bins', () => {
     const assets = listInputs(ROOT).filter((f) => f.kind === 'asset');
     expect(assets.map((f) => f.rel)).toEqual(expect.arrayContaining([
       'drivers/alpine/demo-mirror/v3.20/main.json',
+      'drivers/_framework/pg/watchdog.mjs',
       'engine-client/store/migrations/001_init.sql',
       'feed-service/storage/migrations/001_init.sql',
     ]));
