@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { mapLimit } from '../_framework/concurrency.ts';
 import { AirfeedError, isAirfeedError } from '../_framework/errors.ts';
+import { fileProblem } from '../_framework/files.ts';
 import { compareStrings } from '../_framework/strings.ts';
 import type { DriverState, FetchContext, FetchResult } from '../_framework/types.ts';
 import { sha256File, type Staging, withStaging } from '../_framework/workspace.ts';
@@ -67,7 +68,11 @@ async function fromDirectory(ctx: FetchContext, staging: Staging): Promise<Fetch
   try {
     branches = await listBranches(dir);
   } catch (err) {
-    throw new AirfeedError('SOURCE_UNREACHABLE', `alpine: cannot read the mirror directory ${dir}: ${(err as Error).message}`, { cause: err });
+    // A local directory: the network hint of SOURCE_UNREACHABLE does not apply.
+    throw new AirfeedError('SOURCE_UNREACHABLE', `alpine: cannot read the mirror directory ${dir}: ${fileProblem(err).reason}`, {
+      cause: err,
+      hint: 'Check the mirror directory named (--source, or AIRFEED_SOURCE_ALPINE for scheduled syncs): it must exist and be readable by this user.',
+    });
   }
   if (branches.length === 0) {
     throw new AirfeedError('SOURCE_INVALID', `alpine: the mirror directory ${dir} holds no branch directory (v3.NN/ or edge/) with main.json or community.json`);

@@ -36,8 +36,3 @@ export async function engineTrust(paths: string[]): Promise<TrustStore> {
   const [{ resolveTrust }, { loadEngineConfig }] = await Promise.all([import('../../bundles/keys.ts'), import('../config.ts')]);
   return resolveTrust(paths, path.join(loadEngineConfig().home, 'trusted-keys'));
 }
-
-/** Commander's collector for repeatable options. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}

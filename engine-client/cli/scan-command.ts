@@ -4,6 +4,7 @@
  * fast; a store without the data the input needs is an error (exit 2), never a clean result.
  */
 import type { Command } from 'commander';
+import { inputFile } from '../../drivers/_framework/cli/args.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { SEVERITIES } from '../../drivers/_framework/record.ts';
 import { INPUT_FORMATS, type InputFormat, isInputFormat, parseDistroFlag, parseInput, readOsRelease } from '../inputs/index.ts';
@@ -44,7 +45,7 @@ async function policyOf(flags: ScanFlags): Promise<Policy> {
 /** Scans one input; returns the report (the caller prints it and sets the exit code). */
 export async function scan(file: string, flags: ScanFlags, now: Date): Promise<ScanReport> {
   // Matching, policy and store modules load on use, so that `--help` and `--version` start fast.
-  const [{ matchInventory }, { evaluatePolicy }, { groupStatus, listGroups, lookupAffected }] = await Promise.all([
+  const [{ checkDistro, matchInventory }, { evaluatePolicy }, { groupStatus, listGroups, lookupAffected }] = await Promise.all([
     import('../match/match.ts'),
     import('../policy/policy.ts'),
     import('../store/status.ts'),
@@ -54,6 +55,7 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
   let distro: Distro | undefined;
   if (flags.distro !== undefined) distro = parseDistroFlag(flags.distro);
   else if (flags.osRelease !== undefined) distro = await readOsRelease(flags.osRelease);
+  checkDistro(inventory, distro ?? inventory.distro);
   const policy = await policyOf(flags);
   return withEngine(async (ctx) => {
     const sql = ctx.db.sql;
@@ -91,12 +93,12 @@ export function registerScan(program: Command): void {
         "with the distro's own version rules; language packages by their ecosystem's ranges.\n\n" +
         'Exit code: 0 the policy passes, 1 it fails, 2 error (bad input, no data for the distro, …).',
     )
-    .argument('<input>', `input file: ${INPUT_FORMATS.join(', ')} (detected from the content)`)
+    .argument('<input>', `input file: ${INPUT_FORMATS.join(', ')} (detected from the content)`, inputFile('input'))
     .option('--format <format>', 'output: table (for people) or json (for machines)', 'table')
     .option('--input-format <format>', `say what the input is instead of detecting it: ${INPUT_FORMATS.join(', ')}`)
     .option('--distro <id:release>', 'the distro release the packages come from (alpine:3.20, debian:12, ubuntu:22.04, rhel:9); overrides the input')
-    .option('--os-release <file>', "read the distro release from an os-release file (the scanned system's /etc/os-release)")
-    .option('--policy <file>', 'policy file, JSON or YAML (failOn, failOnUnknown, allowlist); default: fail on High and above')
+    .option('--os-release <file>', "read the distro release from an os-release file (the scanned system's /etc/os-release)", inputFile('os-release file'))
+    .option('--policy <file>', 'policy file, JSON or YAML (failOn, failOnUnknown, allowlist); default: fail on High and above', inputFile('policy'))
     .option('--fail-on <severity>', `override the policy's failOn: ${SEVERITIES.join(', ')}, none`)
     .addHelpText(
       'after',

@@ -2,9 +2,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { inputFile, inputPaths } from '../../drivers/_framework/cli/args.ts';
 import { table } from '../../drivers/_framework/cli/format.ts';
 import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
-import { collect, engineTrust, withEngine } from './context.ts';
+import { engineTrust, withEngine } from './context.ts';
 
 function protocolOf(value: string): 'auto' | 'v2' | 'v1' {
   if (value === 'auto' || value === 'v2' || value === 'v1') return value;
@@ -70,8 +71,8 @@ export function registerSources(program: Command): void {
       'verify a signed bundle completely (trusted signature, every member size and digest, every record ' +
         'hash, order against what is installed), then load it in one transaction. A refused bundle changes nothing.',
     )
-    .argument('<bundle.tar>', 'bundle file written by `airfeed bundle export`')
-    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_ENGINE_HOME/trusted-keys)', collect, [])
+    .argument('<bundle.tar>', 'bundle file written by `airfeed bundle export`', inputFile('bundle'))
+    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_ENGINE_HOME/trusted-keys)', inputPaths('trusted key path'), [])
     .option('--allow-expired', 'accept a bundle past its expiry time')
     .option('--allow-downgrade', 'accept a full bundle older than the one installed (a deliberate rollback)')
     .option('--json', 'print the result as JSON')

@@ -8,10 +8,11 @@ import type { VerifiedBundle } from '../../bundles/verify.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { listBundleImports } from '../storage/bundles.ts';
 import { withContext } from './context.ts';
+import { inputFile, inputFiles, inputPaths, outputDirectory, outputFile } from '../../drivers/_framework/cli/args.ts';
 import { table, when } from '../../drivers/_framework/cli/format.ts';
 import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const trustPaths = inputPaths('trusted key path');
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -64,7 +65,7 @@ function registerKeys(program: Command): void {
   keys
     .command('generate')
     .description('write a new key pair: <name>.key.pem (private, mode 0600) and <name>.pub.pem (public, for the sites that trust it)')
-    .requiredOption('-o, --out <dir>', 'directory to write the two files into (created if missing)')
+    .requiredOption('-o, --out <dir>', 'directory to write the two files into (created if missing)', outputDirectory('--out'))
     .option('--name <name>', 'file name stem', 'airfeed-bundle')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed keys generate --out ./keys\n  # on the air-gapped side: copy keys/airfeed-bundle.pub.pem into $AIRFEED_HOME/trusted-keys/')
@@ -79,8 +80,9 @@ function registerKeys(program: Command): void {
       );
     });
   keys
-    .command('id <file...>')
+    .command('id')
     .description('print the key id (sha256 of the raw public key) of PEM key files, public or private')
+    .argument('<file...>', 'PEM key files', inputFiles('key file'))
     .action(async (files: string[]) => {
       const { keyIdOf, loadPrivateKey, loadPublicKey } = await import('../../bundles/keys.ts');
       for (const f of files) {
@@ -100,10 +102,10 @@ export function registerBundles(program: Command): void {
   bundle
     .command('export')
     .description('write a signed bundle: every enabled group (or --groups), or with --base only what changed since that bundle')
-    .requiredOption('-k, --key <private.pem>', 'Ed25519 private key that signs the bundle (from `airfeed keys generate`)')
-    .requiredOption('-o, --out <file.tar>', 'bundle file to write (written to <file>.partial, then renamed)')
+    .requiredOption('-k, --key <private.pem>', 'Ed25519 private key that signs the bundle (from `airfeed keys generate`)', inputFile('private key'))
+    .requiredOption('-o, --out <file.tar>', 'bundle file to write (written to <file>.partial, then renamed)', outputFile('--out', 'the bundle file to write'))
     .option('-g, --groups <names...>', 'only these groups (space or comma separated)')
-    .option('-b, --base <manifest.json|bundle.tar>', 'make a delta on this earlier bundle: records and tombstones newer than it covered')
+    .option('-b, --base <manifest.json|bundle.tar>', 'make a delta on this earlier bundle: records and tombstones newer than it covered', inputFile('base bundle'))
     .option('--expires-in <duration>', 'refuse the bundle on import after this long, e.g. 30d, 12h, 2w')
     .option('--created <iso-time>', 'creation time to record (default: now); the same state and time give byte-identical bundles')
     .option('--json', 'print JSON')
@@ -147,9 +149,10 @@ export function registerBundles(program: Command): void {
     });
 
   bundle
-    .command('verify <file>')
+    .command('verify')
     .description('check a bundle completely without a database: trusted signature, every member size and sha256, every record hash; print what it holds')
-    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_HOME/trusted-keys)', collect, [])
+    .argument('<file>', 'the bundle (.tar)', inputFile('bundle'))
+    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_HOME/trusted-keys)', trustPaths, [])
     .option('--allow-expired', 'report an expired bundle without failing')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed bundle verify full.tar --trust producer.pub.pem\n  airfeed bundle verify delta.tar --json')
@@ -175,8 +178,9 @@ export function registerBundles(program: Command): void {
     });
 
   bundle
-    .command('inspect <file>')
+    .command('inspect')
     .description('print the manifest of a bundle, without verifying anything (use `bundle verify` for that)')
+    .argument('<file>', 'the bundle (.tar)', inputFile('bundle'))
     .option('--json', 'print the manifest bytes exactly as signed')
     .action(async (file: string, flags: { json?: boolean }) => {
       const { readManifest } = await import('../../bundles/verify.ts');
@@ -185,9 +189,10 @@ export function registerBundles(program: Command): void {
     });
 
   bundle
-    .command('import <file>')
+    .command('import')
     .description('verify a bundle completely, then apply it in one transaction (full: each group as a snapshot; delta: on exactly its base)')
-    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_HOME/trusted-keys)', collect, [])
+    .argument('<file>', 'the bundle (.tar)', inputFile('bundle'))
+    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_HOME/trusted-keys)', trustPaths, [])
     .option('--allow-downgrade', 'install a full bundle older than the one installed (a deliberate rollback)')
     .option('--allow-expired', 'import a bundle past its expiry time')
     .option('-w, --wait', 'wait for a running sync of the same drivers instead of failing')

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { SyncReport } from '../sync.ts';
 import { withContext } from './context.ts';
+import { urlOrDirectory } from '../../drivers/_framework/cli/args.ts';
 import { table } from '../../drivers/_framework/cli/format.ts';
 import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
 
@@ -67,7 +68,7 @@ export function registerSync(program: Command): void {
     .command('sync')
     .description('fetch upstream data and apply it: new and changed records get the next change sequence, removed ones become tombstones')
     .argument('[driver...]', 'driver ids to sync (default: all; see `airfeed drivers`)')
-    .option('-s, --source <url|dir>', "upstream base URL or local mirror directory (default: the driver's upstream)")
+    .option('-s, --source <url|dir>', "upstream base URL or local mirror directory (default: the driver's upstream)", urlOrDirectory('mirror directory'))
     .option('-f, --force', 're-parse and re-apply every group even when the inputs did not change')
     .option('-w, --wait', 'wait for another process syncing the same driver instead of failing')
     .option('--json', 'print the reports as JSON')

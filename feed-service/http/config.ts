@@ -20,11 +20,29 @@ export const DEFAULT_MAX_BUNDLE_BYTES = 4 * 2 ** 30;
 // Short tokens are guessable; the check names the variable, never the token.
 const MIN_TOKEN_LENGTH = 16;
 
+/**
+ * Who may call an operations route: anyone, whoever may read (/v1, /v2: anyone unless read tokens
+ * are configured), or admins only.
+ */
+export type Access = 'anonymous' | 'read' | 'admin';
+export const ACCESS_LEVELS: readonly Access[] = ['anonymous', 'read', 'admin'];
+/**
+ * Default of AIRFEED_METRICS_ACCESS and AIRFEED_DOCS_ACCESS: `read`. A service without read tokens
+ * stays open as before (its data is public anyway); one with read tokens keeps what /metrics tells
+ * (group names and sizes, sync timings, request counts, process figures) and the API description
+ * for the callers it gave tokens to. Prometheus sends a token as `authorization` or `basic_auth`.
+ */
+export const DEFAULT_OPS_ACCESS: Access = 'read';
+
 export interface AuthConfig {
   /** Bearer tokens accepted for /v2/admin calls. None configured: every admin call is refused. */
   adminTokens: readonly string[];
   /** When set, reads (/v1, /v2) need one of these (or an admin token); undefined: anonymous reads. */
   readTokens?: readonly string[] | undefined;
+  /** Who may read /metrics (default DEFAULT_OPS_ACCESS). */
+  metricsAccess?: Access | undefined;
+  /** Who may read /openapi.json and /docs (default DEFAULT_OPS_ACCESS). */
+  docsAccess?: Access | undefined;
 }
 
 export interface ServiceConfig {
@@ -75,6 +93,8 @@ const Env = z.object({
   AIRFEED_TRUST: z.string().transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p !== '')).optional(),
   AIRFEED_MAX_BUNDLE_BYTES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   AIRFEED_BUNDLE_SPOOL_DIR: z.string().min(1).optional(),
+  AIRFEED_METRICS_ACCESS: z.enum(ACCESS_LEVELS).optional(),
+  AIRFEED_DOCS_ACCESS: z.enum(ACCESS_LEVELS).optional(),
 });
 
 /** `AIRFEED_SCHEDULE_<DRIVER>` / `AIRFEED_SOURCE_<DRIVER>`: the driver id upper-cased, other characters as `_`. */
@@ -166,7 +186,7 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
   return {
     port,
     host: flags.host ?? e.AIRFEED_HOST ?? DEFAULT_HOST,
-    auth: { adminTokens: admin, readTokens: read },
+    auth: { adminTokens: admin, readTokens: read, metricsAccess: e.AIRFEED_METRICS_ACCESS ?? DEFAULT_OPS_ACCESS, docsAccess: e.AIRFEED_DOCS_ACCESS ?? DEFAULT_OPS_ACCESS },
     schedule: flags.schedule ?? true,
     schedules,
     sources,

@@ -93,7 +93,7 @@ describe('distro verdicts', () => {
     expect(isAirfeedError(err1, 'SCAN_DISTRO_UNKNOWN')).toBe(true);
     const err2 = await matchInventory(inventory([pkg('apk', 'busybox', '1.0-r0')], { id: 'alpine', release: '3.21' }), store(rows)).catch((e: unknown) => e);
     expect(isAirfeedError(err2, 'ENGINE_DB_EMPTY')).toBe(true);
-    expect((err2 as Error).message).toBe('the engine holds no data for alpine:3.21 (the packages of inv come from it); it has alpine:3.20');
+    expect((err2 as Error).message).toBe('the engine holds no data for alpine:3.21 (the packages of inv come from it); of alpine it holds alpine:3.20');
   });
   it('--distro overrides what the input says', async () => {
     const r = await matchInventory(inventory([pkg('apk', 'busybox', '1.36.1-r28')], { id: 'alpine', release: '3.21' }), { ...store(rows), distro: { id: 'alpine', release: '3.20' } });
