@@ -55,7 +55,7 @@ export function fileProblem(err: unknown): FileProblem {
 
 /** The error for `what` at `file` with `problem`; `code` defaults to FILE_UNUSABLE. */
 export function fileError(what: string, file: string, problem: FileProblem, cause?: unknown, code: ErrorCode = 'FILE_UNUSABLE'): AirfeedError {
-  return new AirfeedError(code, `cannot read ${what} ${file}: ${problem.reason}`, { hint: problem.hint, details: { file }, ...(cause === undefined ? {} : { cause }) });
+  return new AirfeedError(code, `cannot read ${what} ${file}: ${problem.reason}`, { hint: problem.hint, details: { file, reason: problem.reason }, ...(cause === undefined ? {} : { cause }) });
 }
 
 function kindOf(st: fs.Stats): string {

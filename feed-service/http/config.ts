@@ -7,6 +7,7 @@ import path from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { fileProblem, readInputFile } from '../../drivers/_framework/files.ts';
 import type { Driver } from '../../drivers/_framework/types.ts';
 import { loadConfig } from '../config.ts';
 
@@ -109,9 +110,11 @@ function invalid(variable: string, message: string, cause?: unknown): AirfeedErr
 async function readTokenFile(variable: string, file: string): Promise<string[]> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await readInputFile('token file', file)).toString('utf8');
   } catch (err) {
-    throw invalid(variable, `cannot read ${file}: ${(err as Error).message}`, err);
+    const detail = err instanceof AirfeedError ? err.details['reason'] : undefined;
+    const reason = typeof detail === 'string' ? detail : fileProblem(err).reason;
+    throw invalid(variable, `cannot read ${file}: ${reason}`, err);
   }
   return TokenList.parse(text);
 }
@@ -139,11 +142,12 @@ async function bundleConfig(e: z.infer<typeof Env>, flags: ServeFlags, env: Node
     // The default directory may not exist yet: uploads answer 503 until a key is put there.
     trust = [path.join(loadConfig(env).home, 'trusted-keys')];
   }
-  return {
-    trust,
-    maxBytes: e.AIRFEED_MAX_BUNDLE_BYTES ?? DEFAULT_MAX_BUNDLE_BYTES,
-    spoolDir: e.AIRFEED_BUNDLE_SPOOL_DIR === undefined ? undefined : path.resolve(e.AIRFEED_BUNDLE_SPOOL_DIR),
-  };
+  const spoolDir = e.AIRFEED_BUNDLE_SPOOL_DIR === undefined ? undefined : path.resolve(e.AIRFEED_BUNDLE_SPOOL_DIR);
+  // Created at the first upload when missing; a file there would fail every upload.
+  if (spoolDir !== undefined && (await fs.stat(spoolDir).then((st) => !st.isDirectory(), () => false))) {
+    throw invalid('AIRFEED_BUNDLE_SPOOL_DIR', `${spoolDir} is a file, not a directory`);
+  }
+  return { trust, maxBytes: e.AIRFEED_MAX_BUNDLE_BYTES ?? DEFAULT_MAX_BUNDLE_BYTES, spoolDir };
 }
 
 /** Reads the service configuration from `env` and the CLI flags; throws CONFIG_INVALID naming the variable. */

@@ -103,6 +103,18 @@ describe('file arguments that are missing, directories or files in the wrong pla
     expect(source.err).not.toMatch(/pass --source/);
   });
 
+  it('a home that is a file: names the variable, for each program', async () => {
+    const service = await runCli('airfeed', ['groups', 'list'], { ...env(), AIRFEED_HOME: aFile, DATABASE_URL: undefined });
+    expect(service.err).toMatch(new RegExp(`cannot create the embedded PostgreSQL directory ${esc(aFile)}/db \\(under AIRFEED_HOME\\): a part of the path is a file, not a directory`));
+    expect(service.err).toMatch(/what to do: Set AIRFEED_HOME to a directory/);
+    expect(service.code).toBe(1);
+    const engine = await runCli('airfeed-engine', ['db', 'status'], { ...env(), AIRFEED_ENGINE_HOME: aFile, AIRFEED_ENGINE_DATABASE_URL: undefined });
+    expect(engine.err).toMatch(/\(under AIRFEED_ENGINE_HOME\): a part of the path is a file/);
+    expect(engine.err).toMatch(/what to do: Set AIRFEED_ENGINE_HOME to a directory .* AIRFEED_ENGINE_DATABASE_URL/);
+    expect(engine.err).not.toMatch(/unexpected error|\bDATABASE_URL\b|\bAIRFEED_HOME\b/);
+    expect(engine.code).toBe(2);
+  });
+
   it.skipIf(process.getuid?.() === 0)('names a file it may not read (skipped as root: root reads every file)', async () => {
     const locked = path.join(dir, 'locked.tar');
     await fs.writeFile(locked, 'x');

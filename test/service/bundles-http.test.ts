@@ -429,5 +429,6 @@ describe('bundle settings of loadServiceConfig', () => {
     await expect(loadServiceConfig([alpine], {}, { AIRFEED_TRUST: ' , ' })).rejects.toThrow(/AIRFEED_TRUST: set but lists no path/);
     await expect(loadServiceConfig([alpine], {}, { AIRFEED_MAX_BUNDLE_BYTES: '4GiB' })).rejects.toThrow(/AIRFEED_MAX_BUNDLE_BYTES/);
     await expect(loadServiceConfig([alpine], {}, { AIRFEED_MAX_BUNDLE_BYTES: '0' })).rejects.toThrow(/AIRFEED_MAX_BUNDLE_BYTES/);
+    await expect(loadServiceConfig([alpine], {}, { AIRFEED_BUNDLE_SPOOL_DIR: key.publicFile })).rejects.toThrow(/AIRFEED_BUNDLE_SPOOL_DIR: .* is a file, not a directory/);
   });
 });

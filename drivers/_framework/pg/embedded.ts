@@ -40,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import pg from 'pg';
 import { AirfeedError } from '../errors.ts';
+import { fileProblem } from '../files.ts';
 
 const USER = 'postgres';
 /** The password every home had before per-home secrets; only used to move such a home to a secret. */
@@ -356,7 +357,13 @@ async function liveLeases(p: Paths): Promise<number> {
 export async function startEmbedded(dir: string, log: Logger, wantedPort?: number, vars: PgVariables = SERVICE_PG_VARIABLES): Promise<EmbeddedServer> {
   const p = pathsOf(path.resolve(dir));
   const isRoot = os.userInfo().uid === 0;
-  await fs.mkdir(p.dir, { recursive: true });
+  await fs.mkdir(p.dir, { recursive: true }).catch((err: unknown) => {
+    // Typically the home is a file (ENOTDIR, EEXIST) or not writable (EACCES).
+    throw new AirfeedError('CONFIG_INVALID', `cannot create the embedded PostgreSQL directory ${p.dir} (under ${vars.home}): ${fileProblem(err).reason}`, {
+      cause: err,
+      hint: `Set ${vars.home} to a directory this user may write (it is created when missing), or set ${vars.url} to use an external PostgreSQL.`,
+    });
+  });
   // As root the server runs as `postgres`, which must pass through (not list) our directory.
   await fs.chmod(p.dir, isRoot ? 0o711 : 0o700);
   if (isRoot) await assertReachable(p.dir, vars.home);
