@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKey, type TestKey } from '../bundles/helpers.ts';
 import { runCli } from '../helpers/cli.ts';
+import { skipUnless } from '../helpers/skip.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { tempDir } from '../helpers/mirror.ts';
 
@@ -115,7 +116,7 @@ describe('file arguments that are missing, directories or files in the wrong pla
     expect(engine.code).toBe(2);
   });
 
-  it.skipIf(process.getuid?.() === 0)('names a file it may not read (skipped as root: root reads every file)', async () => {
+  it('names a file it may not read', skipUnless(process.getuid?.() !== 0, 'running as root, who may read every file'), async () => {
     const locked = path.join(dir, 'locked.tar');
     await fs.writeFile(locked, 'x');
     await fs.chmod(locked, 0o000);

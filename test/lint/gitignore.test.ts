@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { skipUnless } from '../helpers/skip.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -29,7 +30,7 @@ const isGitCheckout = await run('git', ['rev-parse', '--show-toplevel'], { cwd: 
   () => false,
 );
 
-describe.skipIf(!isGitCheckout)('.gitignore (skipped outside a git checkout)', () => {
+describe('.gitignore', skipUnless(isGitCheckout, 'not a git checkout (no .gitignore rules to check)'), () => {
   it("covers the README's key directories, both homes and private key files", async () => {
     const readme = await fs.readFile(path.join(ROOT, 'README.md'), 'utf8');
     const keyDirs = [...readme.matchAll(/keys generate --out (\S+)/g)].map((m) => path.normalize(m[1] ?? ''));

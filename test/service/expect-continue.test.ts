@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle } from '../../feed-service/bundles/export.ts';
 import { makeKey, type TestKey } from '../bundles/helpers.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { haveCommand, skipUnless } from '../helpers/skip.ts';
 import { tempDir } from '../helpers/mirror.ts';
 import { ADMIN_TOKEN, alpineHome, makeApp } from './service-helpers.ts';
 
@@ -127,9 +128,7 @@ describe('Expect: 100-continue on POST /v2/bundles', () => {
     expect(r.status, r.body).toBe(404);
   });
 
-  it('curl -T, as in the README, reads the 413 (skipped when curl is not installed)', async (ctx) => {
-    const curl = await run('curl', ['--version']).then(() => true, () => false);
-    if (!curl) ctx.skip('curl is not installed');
+  it('curl -T, as in the README, reads the 413', skipUnless(haveCommand('curl'), 'curl is not installed'), async () => {
     const big = path.join(dir, 'big.tar');
     await fs.writeFile(big, Buffer.alloc(3 * 1024 * 1024, 1));
     const base = await listening({ trust: [path.join(dir, 'trusted-keys')], maxBytes: 1024 * 1024 });
