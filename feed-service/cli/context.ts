@@ -2,7 +2,9 @@
 import type { Logger } from 'pino';
 import { HttpClient } from '../../drivers/_framework/http.ts';
 import { createLogger } from '../../drivers/_framework/log.ts';
+import { DRIVERS } from '../../drivers/index.ts';
 import { type Config, loadConfig } from '../config.ts';
+import { type DriverSettings, loadDriverSettings } from '../settings.ts';
 import { type Database, openDatabase } from '../storage/db.ts';
 
 export interface CliContext {
@@ -10,6 +12,8 @@ export interface CliContext {
   log: Logger;
   db: Database;
   http: HttpClient;
+  /** Every registered driver's settings (config file and environment). */
+  settings: DriverSettings;
 }
 
 /** Opens the database (migrating it), runs `fn`, and always closes the database again. */
@@ -17,9 +21,12 @@ export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, option
   const config = loadConfig();
   // On a terminal, people read the progress line and the summary; logs only say what went wrong.
   const log = createLogger().child({}, { level: process.env['AIRFEED_LOG_LEVEL'] ?? (process.stderr.isTTY ? 'warn' : 'info') });
+  // Read before the database opens: a bad configuration file fails fast.
+  const settings = await loadDriverSettings(DRIVERS);
+  for (const warning of settings.warnings) log.warn({ file: settings.file }, warning);
   const db = await openDatabase(config, log, options);
   try {
-    return await fn({ config, log, db, http: new HttpClient() });
+    return await fn({ config, log, db, http: new HttpClient(), settings });
   } finally {
     await db.close();
   }

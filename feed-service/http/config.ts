@@ -8,7 +8,8 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { Driver } from '../../drivers/_framework/types.ts';
-import { loadConfig } from '../config.ts';
+import { driverEnvName, loadConfig } from '../config.ts';
+import { type DriverSettings, loadDriverSettings } from '../settings.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -40,6 +41,8 @@ export interface ServiceConfig {
   jitterSeconds: number;
   overlapSeconds: number;
   bundles: BundleConfig;
+  /** The drivers' settings (config file and environment), handed to their syncs. */
+  settings: DriverSettings;
 }
 
 export interface BundleConfig {
@@ -77,10 +80,7 @@ const Env = z.object({
   AIRFEED_BUNDLE_SPOOL_DIR: z.string().min(1).optional(),
 });
 
-/** `AIRFEED_SCHEDULE_<DRIVER>` / `AIRFEED_SOURCE_<DRIVER>`: the driver id upper-cased, other characters as `_`. */
-export function driverEnvName(prefix: string, driverId: string): string {
-  return `${prefix}_${driverId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
+export { driverEnvName } from '../config.ts';
 
 function invalid(variable: string, message: string, cause?: unknown): AirfeedError {
   return new AirfeedError('CONFIG_INVALID', `${variable}: ${message}`, cause === undefined ? {} : { cause });
@@ -160,6 +160,7 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
   }
 
   const bundles = await bundleConfig(e, flags, env);
+  const settings = await loadDriverSettings(drivers, env);
 
   const port = flags.port ?? e.AIRFEED_PORT ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid('--port', `${port} is not a TCP port (0-65535)`);
@@ -173,5 +174,6 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
     jitterSeconds: e.AIRFEED_SCHEDULE_JITTER_SECONDS ?? DEFAULT_JITTER_SECONDS,
     overlapSeconds: e.AIRFEED_SINCE_OVERLAP_SECONDS ?? DEFAULT_OVERLAP_SECONDS,
     bundles,
+    settings,
   };
 }
