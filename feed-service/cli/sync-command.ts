@@ -30,6 +30,10 @@ export function renderReports(reports: SyncReport[]): string {
       const status = g.error ? `failed: ${g.error}` : g.skipped ? 'unchanged' : 'applied';
       rows.push([r.driver, name, g.added, g.changed, g.removed, g.unchanged, `${status}${appeared.get(name) ?? ''}`]);
     }
+    // Disabled groups are not synced, but their coming and going is still news.
+    for (const a of r.appeared.filter((x) => !(x.group in r.groups))) {
+      rows.push([r.driver, a.group, '-', '-', '-', '-', `${a.returned ? 'back upstream: no longer stale' : 'new group'}; not synced (disabled)`]);
+    }
     for (const v of r.vanished) {
       rows.push([r.driver, v.group, '-', '-', '-', '-', `vanished upstream ${v.newly ? 'now' : `since ${v.since}`}: data kept and served, group marked stale`]);
     }
