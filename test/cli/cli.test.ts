@@ -78,7 +78,7 @@ describe('airfeed CLI', () => {
     expect(gone.code).toBe(0);
     expect(gone.stdout).toMatch(/^alpine\s+alpine:edge\s+-\s+-\s+-\s+-\s+vanished upstream now: data kept and served, group marked stale$/m);
     const json = JSON.parse((await airfeed('sync', 'alpine', '--source', mirror, '--json')).stdout) as { vanished: unknown[] }[];
-    expect(json[0]?.vanished).toEqual([{ group: 'alpine:edge', since: expect.stringMatching(/Z$/), newly: false }]);
+    expect(json[0]?.vanished).toEqual([{ group: 'alpine:edge', since: expect.stringMatching(/Z$/) as string, newly: false }]);
     expect((await airfeed('groups', 'list')).stdout).toMatch(/^vulnerabilities\s+alpine:edge\s+no\s+1\s+.*yes: vanished upstream \d{4}-\d\d-\d\dT[\d:]+Z$/m);
     const listed = JSON.parse((await airfeed('groups', 'list', '--json')).stdout) as { name: string; stale: boolean; recordCount: number }[];
     expect(listed.map((g) => [g.name, g.stale, g.recordCount])).toEqual([['alpine:3.20', false, 2], ['alpine:edge', true, 1]]);

@@ -11,9 +11,13 @@
  *    groups exist, counts match the parse, and /v2 (records by change sequence, by id), /v1 (the
  *    Anchore feed API) and the OSV view serve every record;
  * 3. a re-sync with no upstream change writes nothing and takes no change-sequence value, and a
- *    forced one (re-parse, re-apply) writes nothing either.
+ *    forced one (re-parse, re-apply) writes nothing either;
+ * 4. over HTTP, the framework's status matrix (test/helpers/mock-upstream.ts: 200, 304, 404, 429 with
+ *    Retry-After, 500, a truncated gzip body), with the mirror served as a web server would serve
+ *    it, directory listings included. Its target is the mirror's first file unless MATRIX says
+ *    otherwise, and a 404 of it must fail the fetch unless MATRIX says the driver goes on without.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -30,9 +34,34 @@ import { syncDriver } from '../../feed-service/sync.ts';
 import { makeApp } from '../service/service-helpers.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { tempDir } from '../helpers/mirror.ts';
+import { describeStatusMatrix } from '../helpers/mock-upstream.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const noProgress = { phase: () => undefined, tick: () => undefined };
+
+/** Status matrix settings that differ from the defaults (the first file; a 404 fails). */
+const MATRIX: Record<string, { target: string; on404: 'error' | 'absent' }> = {
+  // A branch the index lists without main.json is logged and skipped (drivers/alpine/fetch.ts).
+  alpine: { target: 'v3.20/main.json', on404: 'absent' },
+};
+
+/** An autoindex-like listing of `dir` (`/`, `/v3.20/`) over the mirror's files, as nginx serves a mirror. */
+function listings(files: readonly string[]): Record<string, { status: number; body: string }> {
+  const dirs = new Map<string, Set<string>>([['', new Set()]]);
+  for (const f of files) {
+    const parts = f.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      const child = parts[i] + (i < parts.length - 1 ? '/' : '');
+      if (!dirs.has(parent)) dirs.set(parent, new Set());
+      dirs.get(parent)?.add(child);
+    }
+  }
+  return Object.fromEntries([...dirs].map(([d, children]) => [
+    d === '' ? '/' : `/${d}/`,
+    { status: 200, body: `<html><body>${[...children].sort().map((c) => `<a href="${c}">${c}</a>`).join('\n')}</body></html>` },
+  ]));
+}
 
 /** The driver's fixture mirror; undefined when it has none (which fails the suite). */
 function fixtureMirror(id: string): string | undefined {
@@ -58,6 +87,14 @@ async function parseAll(driver: Driver, workspace: string): Promise<Map<string, 
     out.set(g.name, { complete: g.complete, docs, ids });
   }
   return out;
+}
+
+/** Relative paths of the files under `dir`, sorted (synchronously: tests are registered synchronously). */
+function readdirRecursive(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
 }
 
 let db: TestDb;
@@ -156,6 +193,14 @@ describe.each(DRIVERS.map((d) => [d.id, d] as const))('driver %s conforms', (_id
       expect(osv.statusCode).toBe(200);
     }
   });
+
+  if (mirror) {
+    const files = readdirRecursive(mirror);
+    describeStatusMatrix({
+      driver, mirrorDir: mirror, routes: listings,
+      target: MATRIX[driver.id]?.target ?? files[0] ?? '', on404: MATRIX[driver.id]?.on404 ?? 'error',
+    });
+  }
 
   it('writes nothing on a re-sync, plain or forced', async () => {
     const snapshot = async () => ({

@@ -64,7 +64,7 @@ describe('kev fetch', () => {
     await fetchFrom(MIRROR);
     const empty = path.join(dir, 'empty');
     await fs.mkdir(empty);
-    await expect(fetchFrom(empty)).rejects.toMatchObject({ code: 'SOURCE_INVALID', message: expect.stringContaining(`kev: ${path.join(empty, FILE)} does not exist`) });
+    await expect(fetchFrom(empty)).rejects.toMatchObject({ code: 'SOURCE_INVALID', message: expect.stringContaining(`kev: ${path.join(empty, FILE)} does not exist`) as string });
     await expect(fetchFrom(path.join(dir, 'nowhere'))).rejects.toMatchObject({ code: 'SOURCE_INVALID' });
     expect(await fs.readFile(path.join(ws, FILE))).toEqual(await fs.readFile(path.join(MIRROR, FILE)));
   });
@@ -109,7 +109,7 @@ describe('kev parse', () => {
           vendorProject: 'tj-actions',
           product: 'changed-files GitHub Action',
           vulnerabilityName: 'tj-actions/changed-files GitHub Action Embedded Malicious Code Vulnerability',
-          notes: expect.stringMatching(/^CISA Mitigation Instructions: https:/),
+          notes: expect.stringMatching(/^CISA Mitigation Instructions: https:/) as string,
           cwes: ['CWE-506'],
         },
       },
@@ -133,7 +133,7 @@ describe('kev parse', () => {
     const cases: [(d: { count: number; vulnerabilities: Record<string, unknown>[] }) => void, RegExp][] = [
       [(d) => void (d.vulnerabilities[2] = { ...d.vulnerabilities[2], dueDate: '19 April 2024' }), /^kev: known_exploited_vulnerabilities\.json: not a KEV catalog: vulnerabilities\[2\]\.dueDate: must be a date \(YYYY-MM-DD\)$/],
       [(d) => void delete d.vulnerabilities[0]?.['requiredAction'], /vulnerabilities\[0\]\.requiredAction: Invalid input: expected string, received undefined/],
-      [(d) => void (d.vulnerabilities[1] = { ...d.vulnerabilities[1], cveID: 'CVE-2025-3006' }), /vulnerabilities\[1\]\.cveID: must be a CVE id/],
+      [(d) => void (d.vulnerabilities[1] = { ...d.vulnerabilities[1], cveID: 'CVE-2025-306' }), /vulnerabilities\[1\]\.cveID: must be a CVE id/],
       [(d) => void d.vulnerabilities.push({ ...d.vulnerabilities[0] }), /: CVE-2025-48384 is listed twice: vulnerabilities\[0\] and vulnerabilities\[5\]$/],
     ];
     for (const [edit, message] of cases) {
@@ -151,6 +151,6 @@ describe('kev parse', () => {
     const text = await fs.readFile(path.join(MIRROR, FILE), 'utf8');
     await fs.writeFile(path.join(m, FILE), text.slice(0, 2000));
     await fetchFrom(m);
-    await expect(parse()).rejects.toMatchObject({ code: 'SOURCE_INVALID', message: expect.stringMatching(/^kev: known_exploited_vulnerabilities\.json: malformed JSON/) });
+    await expect(parse()).rejects.toMatchObject({ code: 'SOURCE_INVALID', message: expect.stringMatching(/^kev: known_exploited_vulnerabilities\.json: malformed JSON/) as string });
   });
 });

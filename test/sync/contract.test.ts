@@ -182,7 +182,7 @@ describe('groups that vanish and appear', () => {
     const groups = (await app.inject({ method: 'GET', url: '/v2/groups' })).json<{ groups: { name: string; stale: boolean }[] }>().groups;
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     await app.close();
-    const gauge = Object.fromEntries([...metrics.matchAll(/^airfeed_group_stale\{feed="[^"]+",group="([^"]+)"\} (\d)$/gm)].map((m) => [m[1], Number(m[2])]));
+    const gauge = Object.fromEntries([...metrics.matchAll(/^airfeed_group_stale\{feed="[^"]+",group="([^"]+)"\} (\d)$/gm)].map((m) => [m[1] ?? '', Number(m[2])] as const));
     return { v2: Object.fromEntries(groups.map((g) => [g.name, g.stale])), gauge };
   }
 
@@ -197,10 +197,10 @@ describe('groups that vanish and appear', () => {
       await writeSnapshotMirror(mirror, { '1': RELEASES['1'] ?? [] });
       const gone = await sync(snapshotDriver());
       expect(gone.status).toBe('succeeded');
-      expect(gone.vanished).toEqual([{ group: 'fake:2', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), newly: true }]);
+      expect(gone.vanished).toEqual([{ group: 'fake:2', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) as string, newly: true }]);
       expect(Object.keys(gone.groups)).toEqual(['fake:1']);
       expect(await rows('fake:2')).toEqual(kept);
-      expect(await getGroup(db.sql, 'fake:2')).toMatchObject({ recordCount: 1, vanishedAt: expect.any(Date) });
+      expect(await getGroup(db.sql, 'fake:2')).toMatchObject({ recordCount: 1, vanishedAt: expect.any(Date) as Date });
       expect(await stale()).toEqual({ v2: { 'fake:1': false, 'fake:2': true }, gauge: { 'fake:1': 0, 'fake:2': 1 } });
       const records = await app.inject({ method: 'GET', url: '/v2/groups/fake:2/records' });
       expect(records.json<{ records: unknown[] }>().records).toHaveLength(1);
