@@ -5,15 +5,16 @@
  * A driver declares its settings (`Driver.settings`); the feed service reads their values from its
  * configuration file and the environment (`AIRFEED_<DRIVER>_<SETTING>`, e.g. `AIRFEED_NVD_API_KEY`;
  * feed-service/settings.ts) — a driver never reads `process.env` itself. A secret value is handed
- * over as a `Secret`, which prints, serializes and inspects as `[secret]`: only `reveal()` gives the
- * value, at the one place that sends it upstream (an HTTP header). Around the driver, the sync
+ * over as the HTTP client's `SecretValue` (http/secrets.ts), which prints, serializes and inspects as
+ * `[REDACTED]` and goes straight into a request header (`headers: { apiKey: ctx.settings.secret(
+ * 'api_key') }`), where the client keeps it out of logs and errors. Around the driver, the sync
  * passes every log line, error message and event through `SettingValues.redact`, and refuses a
  * driver state that holds a secret, so a value cannot leak even through a driver's mistake.
  */
 import { inspect } from 'node:util';
+import { REDACTED, SecretValue } from './http/secrets.ts';
 
-/** What every secret value prints as. */
-export const REDACTED = '[secret]';
+export { REDACTED };
 
 /** Setting names: lower case letters, digits and underscores, starting with a letter (`api_key`). */
 export const SETTING_NAME = /^[a-z][a-z0-9_]*$/;
@@ -26,32 +27,6 @@ export interface DriverSetting {
   description: string;
   /** A secret is never logged, stored, shown or put in an error message. */
   secret: boolean;
-}
-
-/** A secret value: `[secret]` when printed, serialized or inspected; `reveal()` gives the value. */
-export class Secret {
-  readonly #value: string;
-
-  constructor(value: string) {
-    this.#value = value;
-  }
-
-  /** The value itself: call it only where the value leaves for its upstream. */
-  reveal(): string {
-    return this.#value;
-  }
-
-  toString(): string {
-    return REDACTED;
-  }
-
-  toJSON(): string {
-    return REDACTED;
-  }
-
-  [inspect.custom](): string {
-    return REDACTED;
-  }
 }
 
 /** The forms a value can take in text that reaches a log or a message: as is, JSON-escaped, URL-encoded. */
@@ -96,11 +71,11 @@ export class SettingValues {
     return this.#values.get(name);
   }
 
-  /** A secret setting's value, wrapped; undefined when not set. */
-  secret(name: string): Secret | undefined {
+  /** A secret setting's value, wrapped (the HTTP client takes it as a header value as is); undefined when not set. */
+  secret(name: string): SecretValue | undefined {
     this.setting(name, true);
     const v = this.#values.get(name);
-    return v === undefined ? undefined : new Secret(v);
+    return v === undefined ? undefined : new SecretValue(v);
   }
 
   /** True when the setting has a value. */
@@ -108,7 +83,7 @@ export class SettingValues {
     return this.#values.has(name);
   }
 
-  /** `text` with every secret value (also JSON-escaped or URL-encoded) replaced by `[secret]`. */
+  /** `text` with every secret value (also JSON-escaped or URL-encoded) replaced by `[REDACTED]`. */
   redact(text: string): string {
     let out = text;
     for (const f of this.#secretForms) if (f !== '' && out.includes(f)) out = out.split(f).join(REDACTED);

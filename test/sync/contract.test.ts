@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MockAgent } from 'undici';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { SettingValues } from '../../drivers/_framework/settings.ts';
@@ -16,12 +17,12 @@ import { getGroup } from '../../feed-service/storage/groups.ts';
 import { listEvents, listRuns } from '../../feed-service/storage/runs.ts';
 import { type SyncOptions, syncDriver } from '../../feed-service/sync.ts';
 import { makeApp } from '../service/service-helpers.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { groupRows, useSyncTestDb } from '../helpers/db.ts';
 import { type FakeEntry, snapshotDriver, writeSnapshotMirror } from '../helpers/fake-drivers.ts';
 import { tempDir } from '../helpers/mirror.ts';
 import { iterate } from '../helpers/records.ts';
 
-let db: TestDb;
+const testDb = useSyncTestDb();
 let home: string;
 let mirror: string;
 
@@ -31,21 +32,12 @@ const RELEASES: Record<string, FakeEntry[]> = {
 };
 
 function sync(driver: Driver, options: Partial<SyncOptions> = {}): ReturnType<typeof syncDriver> {
-  return syncDriver(db.sql, driver, { home, http: new HttpClient(), log: silentLogger, source: mirror, ...options });
+  return syncDriver(testDb().sql, driver, { home, http: new HttpClient(), log: silentLogger, source: mirror, ...options });
 }
 
-async function rows(group: string): Promise<{ id: string; seq: number; hash: string; deleted: boolean }[]> {
-  return db.sql`select id, seq, hash, deleted from records where group_name = ${group} order by id`;
-}
+const rows = (group: string): ReturnType<typeof groupRows> => groupRows(testDb().sql, group);
 
-beforeAll(async () => {
-  db = await createTestDb();
-});
-afterAll(async () => {
-  await db.drop();
-});
 beforeEach(async () => {
-  await db.sql`truncate records, groups, drivers, events, sync_runs cascade`;
   home = await tempDir('airfeed-contract-');
   mirror = await writeSnapshotMirror(path.join(home, 'mirror'), RELEASES);
 });
@@ -64,21 +56,32 @@ describe('settings and secrets', () => {
     return { log: pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) }), lines };
   }
 
-  it('hands plain values and secrets to fetch; a Secret prints as [secret]', async () => {
-    const seen: { region?: string | undefined; token?: string | undefined } = {};
+  it('hands plain values and secrets to fetch; a secret goes upstream as a header and prints as [REDACTED]', async () => {
+    const seen: { region?: string | undefined; header?: string | undefined } = {};
     const { log, lines } = capture();
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent.get('https://up.test').intercept({ path: '/ping', method: 'GET' }).reply((req) => {
+      seen.header = new Headers(req.headers).get('apikey') ?? undefined;
+      return { statusCode: 200, data: 'pong' };
+    });
     const driver = snapshotDriver({
       settings: declared,
-      onFetch: (ctx) => {
+      onFetch: async (ctx) => {
         seen.region = ctx.settings.get('region');
-        seen.token = ctx.settings.secret('token')?.reveal();
-        ctx.log.info({ token: ctx.settings.secret('token'), settings: ctx.settings }, `token is ${String(ctx.settings.secret('token'))}`);
+        const token = ctx.settings.secret('token');
+        await ctx.http.getText('https://up.test/ping', { headers: { apiKey: token ?? '' } });
+        ctx.log.info({ token, settings: ctx.settings }, `token is ${String(token)}`);
       },
     });
-    expect((await sync(driver, { settings: values, log })).status).toBe('succeeded');
-    expect(seen).toEqual({ region: 'eu', token: SECRET });
+    try {
+      expect((await sync(driver, { settings: values, log, http: new HttpClient({ dispatcher: agent }) })).status).toBe('succeeded');
+    } finally {
+      await agent.close();
+    }
+    expect(seen).toEqual({ region: 'eu', header: SECRET });
     const line = lines.find((l) => l.includes('token is'));
-    expect(JSON.parse(line ?? '{}')).toMatchObject({ token: '[secret]', settings: { token: true, region: true }, msg: 'token is [secret]', driver: 'fakesnap' });
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ token: '[REDACTED]', settings: { token: true, region: true }, msg: 'token is [REDACTED]', driver: 'fakesnap' });
     expect(() => driverReads(values, 'token')).toThrow(/reads setting "token" as plain, but declares it secret/);
     expect(() => values.secret('nope')).toThrow(/reads setting "nope", which it does not declare/);
   });
@@ -95,17 +98,17 @@ describe('settings and secrets', () => {
     });
     const report = await sync(driver, { settings: values, log });
     expect(report.status).toBe('failed');
-    expect(report.error).toBe('upstream refused the token [secret]');
+    expect(report.error).toBe('upstream refused the token [REDACTED]');
     const stored = JSON.stringify({
       report,
-      runs: await listRuns(db.sql),
-      events: await listEvents(db.sql),
-      drivers: await db.sql`select * from drivers`,
+      runs: await listRuns(testDb().sql),
+      events: await listEvents(testDb().sql),
+      drivers: await testDb().sql`select * from drivers`,
       logs: lines,
     });
     expect(lines.length).toBeGreaterThan(1);
     for (const form of [SECRET, JSON.stringify(SECRET).slice(1, -1), encodeURIComponent(SECRET)]) expect(stored).not.toContain(form);
-    expect(lines.join('\n')).toContain('sending [secret]');
+    expect(lines.join('\n')).toContain('sending [REDACTED]');
   });
 
   it('refuses a driver state holding a secret and saves nothing of it', async () => {
@@ -113,8 +116,8 @@ describe('settings and secrets', () => {
     const report = await sync(driver, { settings: values });
     expect(report).toMatchObject({ status: 'failed', errorCode: 'DRIVER_CONTRACT' });
     expect(report.error).toMatch(/fakesnap: the driver put the value of a secret setting into its state/);
-    expect(JSON.stringify(await db.sql`select * from drivers`)).not.toContain(SECRET);
-    expect(await db.sql`select * from records`).toHaveLength(0);
+    expect(JSON.stringify(await testDb().sql`select * from drivers`)).not.toContain(SECRET);
+    expect(await testDb().sql`select * from records`).toHaveLength(0);
   });
 });
 
@@ -132,7 +135,7 @@ describe('parser version', () => {
     expect(bumped.status).toBe('succeeded');
     expect(bumped.groups['fake:1']).toMatchObject({ skipped: false, added: 0, changed: 0, removed: 0, unchanged: 2 });
     expect(await rows('fake:1')).toEqual(before);
-    expect((await getGroup(db.sql, 'fake:1'))?.state['fingerprint']).toMatch(/^fakesnap-2:[0-9a-f]{64}$/);
+    expect((await getGroup(testDb().sql, 'fake:1'))?.state['fingerprint']).toMatch(/^fakesnap-2:[0-9a-f]{64}$/);
     expect((await sync(snapshotDriver({ parserVersion: 'fakesnap-2' }))).status).toBe('unchanged');
   });
 });
@@ -148,7 +151,7 @@ describe('record validation', () => {
     expect(report.groups['fake:1']?.error).toMatch(/^fakesnap: fake:1: 1\.json: record CVE-2024-0002: severity: Invalid option/);
     expect(report.groups['fake:2']).toMatchObject({ skipped: true });
     expect(await rows('fake:1')).toEqual(before);
-    const failed = (await listEvents(db.sql)).find((e) => e.type === 'feeds.sync.group_failed');
+    const failed = (await listEvents(testDb().sql)).find((e) => e.type === 'feeds.sync.group_failed');
     expect(failed?.details['error']).toMatch(/record CVE-2024-0002/);
   });
 
@@ -178,7 +181,7 @@ describe('deletions', () => {
 describe('groups that vanish and appear', () => {
   /** /v2/groups' stale flags and the stale gauge (a fresh app: metrics cache database figures for a second). */
   async function stale(): Promise<Record<string, unknown>> {
-    const app = await makeApp(db.sql, { metrics: createMetrics(db.sql, silentLogger) });
+    const app = await makeApp(testDb().sql, { metrics: createMetrics(testDb().sql, silentLogger) });
     const groups = (await app.inject({ method: 'GET', url: '/v2/groups' })).json<{ groups: { name: string; stale: boolean }[] }>().groups;
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     await app.close();
@@ -187,7 +190,7 @@ describe('groups that vanish and appear', () => {
   }
 
   it('keeps and serves a vanished group, marks it stale and reports it once; a returning group is fresh again', async () => {
-    const app = await makeApp(db.sql);
+    const app = await makeApp(testDb().sql);
     try {
       const first = await sync(snapshotDriver());
       expect(first.appeared).toEqual([{ group: 'fake:1', returned: false }, { group: 'fake:2', returned: false }]);
@@ -200,14 +203,14 @@ describe('groups that vanish and appear', () => {
       expect(gone.vanished).toEqual([{ group: 'fake:2', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) as string, newly: true }]);
       expect(Object.keys(gone.groups)).toEqual(['fake:1']);
       expect(await rows('fake:2')).toEqual(kept);
-      expect(await getGroup(db.sql, 'fake:2')).toMatchObject({ recordCount: 1, vanishedAt: expect.any(Date) as Date });
+      expect(await getGroup(testDb().sql, 'fake:2')).toMatchObject({ recordCount: 1, vanishedAt: expect.any(Date) as Date });
       expect(await stale()).toEqual({ v2: { 'fake:1': false, 'fake:2': true }, gauge: { 'fake:1': 0, 'fake:2': 1 } });
       const records = await app.inject({ method: 'GET', url: '/v2/groups/fake:2/records' });
       expect(records.json<{ records: unknown[] }>().records).toHaveLength(1);
 
       const still = await sync(snapshotDriver());
       expect(still.vanished).toEqual([{ group: 'fake:2', since: gone.vanished[0]?.since, newly: false }]);
-      const vanishedEvents = (await listEvents(db.sql)).filter((e) => e.type === 'feeds.sync.group_vanished');
+      const vanishedEvents = (await listEvents(testDb().sql)).filter((e) => e.type === 'feeds.sync.group_vanished');
       expect(vanishedEvents.map((e) => [e.groupName, e.level, e.runId])).toEqual([['fake:2', 'warn', gone.runId]]);
 
       await writeSnapshotMirror(mirror, RELEASES);
@@ -215,7 +218,7 @@ describe('groups that vanish and appear', () => {
       expect(back.appeared).toEqual([{ group: 'fake:2', returned: true }]);
       expect(back.vanished).toEqual([]);
       expect(await stale()).toEqual({ v2: { 'fake:1': false, 'fake:2': false }, gauge: { 'fake:1': 0, 'fake:2': 0 } });
-      const appeared = (await listEvents(db.sql)).filter((e) => e.type === 'feeds.sync.group_appeared').map((e) => [e.groupName, e.details['returned']]);
+      const appeared = (await listEvents(testDb().sql)).filter((e) => e.type === 'feeds.sync.group_appeared').map((e) => [e.groupName, e.details['returned']]);
       expect(appeared).toEqual([['fake:2', true], ['fake:2', false], ['fake:1', false]]);
     } finally {
       await app.close();
@@ -226,6 +229,6 @@ describe('groups that vanish and appear', () => {
     await sync(snapshotDriver());
     const report = await sync(snapshotDriver({ onFetch: () => { throw new Error('upstream down'); } }));
     expect(report).toMatchObject({ status: 'failed', vanished: [], appeared: [] });
-    expect((await getGroup(db.sql, 'fake:2'))?.vanishedAt).toBeNull();
+    expect((await getGroup(testDb().sql, 'fake:2'))?.vanishedAt).toBeNull();
   });
 });
