@@ -1,9 +1,8 @@
 /** `airfeed drivers`: the registry, with each driver's settings and whether they are set (never a secret's value). */
 import type { Command } from 'commander';
 import type { Driver } from '../../drivers/_framework/types.ts';
-import { DRIVERS } from '../../drivers/index.ts';
 import { table } from '../../drivers/_framework/cli/format.ts';
-import { type DriverSettings, loadDriverSettings, type SettingStatus } from '../settings.ts';
+import type { DriverSettings, SettingStatus } from '../settings.ts';
 
 export interface DriverListing {
   id: string;
@@ -53,6 +52,8 @@ export function registerDrivers(program: Command): void {
     .description('list the drivers: id, feed, default upstream, default schedule, and their settings (whether each is set; a secret is never shown)')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
+      // On use, not at the top: `--help` stays fast.
+      const [{ DRIVERS }, { loadDriverSettings }] = await Promise.all([import('../../drivers/index.ts'), import('../settings.ts')]);
       const settings = await loadDriverSettings(DRIVERS);
       for (const w of settings.warnings) console.error(`airfeed: warning: ${w}`);
       const rows = driverListing(DRIVERS, settings);

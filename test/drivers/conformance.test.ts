@@ -34,6 +34,8 @@ import { syncDriver } from '../../feed-service/sync.ts';
 import { makeApp } from '../service/service-helpers.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { tempDir } from '../helpers/mirror.ts';
+import { skipUnless } from '../helpers/skip.ts';
+import { createSql } from '../../feed-service/storage/db.ts';
 import { describeStatusMatrix } from '../helpers/mock-upstream.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -96,6 +98,14 @@ function readdirRecursive(dir: string): string[] {
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort();
 }
+
+/** Whether this build serves the OSV view (an app built once, without a database round trip, to ask). */
+const osvServed = await (async () => {
+  const probe = await makeApp(createSql('postgres://unused@127.0.0.1:1/unused'));
+  const has = probe.hasRoute({ method: 'GET', url: '/v2/vulnerabilities/:id/osv' });
+  await probe.close();
+  return has;
+})();
 
 let db: TestDb;
 beforeAll(async () => {
@@ -184,10 +194,7 @@ describe.each(DRIVERS.map((d) => [d.id, d] as const))('driver %s conforms', (_id
 
   });
 
-  it('serves the OSV view of a record of every group', async (ctx) => {
-    if (!app.hasRoute({ method: 'GET', url: '/v2/vulnerabilities/:id/osv' })) {
-      ctx.skip('the OSV view (/v2/vulnerabilities/{id}/osv) is not on this branch yet: it comes with schema-v2');
-    }
+  it('serves the OSV view of a record of every group', skipUnless(osvServed, 'the OSV view (/v2/vulnerabilities/{id}/osv) is not on this branch yet: it comes with schema-v2'), async () => {
     for (const g of parsed.values()) {
       const osv = await app.inject({ method: 'GET', url: `/v2/vulnerabilities/${encodeURIComponent(g.ids[0] ?? '')}/osv` });
       expect(osv.statusCode).toBe(200);

@@ -17,6 +17,7 @@ import { kev } from '../../drivers/kev/index.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { tempDir } from '../helpers/mirror.ts';
+import { skipUnless } from '../helpers/skip.ts';
 
 const REALDATA = path.resolve(import.meta.dirname, '../../../shared/realdata/kev/cisa-kev-2025-08-25');
 const present = existsSync(REALDATA);
@@ -48,7 +49,7 @@ function expectedChanges(before: Map<string, Entry>, after: Map<string, Entry>):
   return { added, changed, removed, unchanged };
 }
 
-describe.skipIf(!present)(`kev on three real catalogs${present ? '' : ' (skipped: ../shared/realdata is absent, as in a fresh clone)'}`, () => {
+describe('kev on three real catalogs', skipUnless(present, `${path.relative(path.resolve(import.meta.dirname, '../..'), REALDATA)} is absent, as in a fresh clone`), () => {
   let db: TestDb;
   let home: string;
   beforeAll(async () => {

@@ -13,12 +13,12 @@ import { csvRecords, csvRows } from '../../../drivers/_framework/read/csv.ts';
 import { openDecoded } from '../../../drivers/_framework/read/decompress.ts';
 import { jsonArray, jsonObject } from '../../../drivers/_framework/read/json.ts';
 import { decodeUtf8 } from '../../../drivers/_framework/read/utf8.ts';
+import { skipUnless } from '../../helpers/skip.ts';
 
 const REAL = path.resolve(import.meta.dirname, '../../../../shared/realdata');
 const present = existsSync(REAL);
-const why = present ? '' : ' (skipped: ../shared/realdata is absent, as in a fresh clone)';
 
-describe.skipIf(!present)(`readers on real upstream data${why}`, () => {
+describe('readers on real upstream data', skipUnless(present, '../shared/realdata is absent, as in a fresh clone'), () => {
   it('Red Hat VEX tar.zst: every document, each parsing as the same JSON a whole-buffer parse gives', async () => {
     for (const [file, year] of [['redhat/csaf-vex-beta-2022-fetched-2024-04-02/csaf_vex_2024-04-02.tar.zst', '2022'], ['redhat/csaf-vex/csaf_vex_2023-10-31.tar.zst', '2023']] as const) {
       const label = `redhat: ${path.basename(file)}`;
