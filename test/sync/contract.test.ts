@@ -12,7 +12,11 @@ import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { SettingValues } from '../../drivers/_framework/settings.ts';
 import type { Driver, ParsedGroup } from '../../drivers/_framework/types.ts';
+import { loadServiceConfig } from '../../feed-service/http/config.ts';
 import { createMetrics } from '../../feed-service/http/metrics.ts';
+import { Scheduler } from '../../feed-service/scheduler.ts';
+import { startServer } from '../../feed-service/server.ts';
+import { createSql } from '../../feed-service/storage/db.ts';
 import { getGroup } from '../../feed-service/storage/groups.ts';
 import { listEvents, listRuns } from '../../feed-service/storage/runs.ts';
 import { type SyncOptions, syncDriver } from '../../feed-service/sync.ts';
@@ -118,6 +122,44 @@ describe('settings and secrets', () => {
     expect(report.error).toMatch(/fakesnap: the driver put the value of a secret setting into its state/);
     expect(JSON.stringify(await testDb().sql`select * from drivers`)).not.toContain(SECRET);
     expect(await testDb().sql`select * from records`).toHaveLength(0);
+  });
+});
+
+describe('settings through the service', () => {
+  it('go from the service configuration through the scheduler to the driver', async () => {
+    const declared = [{ name: 'token', secret: true, description: 'API token' }];
+    let token: string | undefined;
+    const driver = snapshotDriver({ settings: declared, onFetch: (ctx) => void (token = ctx.settings.secret('token')?.reveal()) });
+    const service = await loadServiceConfig([driver], { schedule: false }, { AIRFEED_FAKESNAP_TOKEN: 'token-from-the-environment', AIRFEED_HOME: home });
+    const scheduler = new Scheduler({
+      sql: testDb().sql, log: silentLogger, home, http: new HttpClient(), drivers: [driver], sources: { fakesnap: mirror }, settings: service.settings,
+    });
+    expect(await scheduler.tick('fakesnap')).toBe('succeeded');
+    expect(token).toBe('token-from-the-environment');
+  });
+});
+
+describe('feeds', () => {
+  it('come from the drivers: created by a sync or a service start, described by the driver, with the operator\'s flag kept', async () => {
+    const sql = testDb().sql;
+    // Migration 004 removed the feeds 001 inserted that no group used.
+    expect(await sql`select name from feeds where name in ('nvdv2', 'github')`).toEqual([]);
+    const feed = { name: 'testfeed', description: 'a feed a driver brings' };
+    await sync({ ...snapshotDriver(), feed });
+    expect((await getGroup(sql, 'fake:1'))?.feed).toBe('testfeed');
+    await sql`update feeds set enabled = false where name = 'testfeed'`;
+    await sync({ ...snapshotDriver(), feed: { ...feed, description: 'renamed by the driver' } });
+    expect(await sql`select name, description, enabled from feeds where name = 'testfeed'`).toEqual([{ name: 'testfeed', description: 'renamed by the driver', enabled: false }]);
+
+    const other = { ...snapshotDriver({ id: 'other' }), feed: { name: 'otherfeed', description: 'listed before any sync' } };
+    const service = await loadServiceConfig([other], { port: 0, host: '127.0.0.1', schedule: false }, { AIRFEED_HOME: home });
+    const own = createSql(testDb().url);
+    const server = await startServer({
+      config: { home, databaseUrl: testDb().url, embeddedPort: undefined }, service, log: silentLogger, drivers: [other],
+      database: { sql: own, description: 'test', close: () => own.end({ timeout: 5 }) },
+    });
+    await server.shutdown('test');
+    expect(await sql`select description from feeds where name = 'otherfeed'`).toEqual([{ description: 'listed before any sync' }]);
   });
 });
 
