@@ -2,6 +2,7 @@
 import type postgres from 'postgres';
 import type { Feed } from '../../drivers/_framework/types.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { compareStrings } from '../../drivers/_framework/strings.ts';
 import type { Sql, Tx } from './db.ts';
 
 export interface GroupRow {
@@ -64,7 +65,7 @@ export async function listFeeds(sql: Sql): Promise<FeedRow[]> {
  */
 export async function upsertFeeds(sql: Sql, feeds: readonly Feed[]): Promise<void> {
   const byName = new Map(feeds.map((f) => [f.name, f]));
-  for (const f of [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const f of [...byName.values()].sort((a, b) => compareStrings(a.name, b.name))) {
     await sql`insert into feeds (name, description) values (${f.name}, ${f.description})
       on conflict (name) do update set description = excluded.description
       where feeds.description is distinct from excluded.description`;

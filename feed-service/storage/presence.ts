@@ -10,6 +10,7 @@
  *
  * Nothing here deletes a record: a missing input is not a statement that the vulnerabilities are gone.
  */
+import { compareStrings } from '../../drivers/_framework/strings.ts';
 import type { GroupInfo } from '../../drivers/_framework/types.ts';
 import type { Sql } from './db.ts';
 import { registerGroups } from './groups.ts';
@@ -66,7 +67,7 @@ export async function reconcileGroups(sql: Sql, driver: string, feed: string, pr
         select name, to_char(vanished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as since, newly from marked order by name`;
       vanished.push(...rows.map((r) => ({ group: r.name, since: r.since, newly: r.newly })));
     }
-    appeared.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+    appeared.sort((a, b) => compareStrings(a.group, b.group));
     return { appeared, vanished };
   });
 }
