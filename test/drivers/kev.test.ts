@@ -7,6 +7,7 @@ import { silentLogger } from '../../drivers/_framework/log.ts';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
 import { SettingValues } from '../../drivers/_framework/settings.ts';
 import type { DriverState, FetchResult } from '../../drivers/_framework/types.ts';
+import { catalogUrl } from '../../drivers/kev/fetch.ts';
 import { kev } from '../../drivers/kev/index.ts';
 import { notesUrls } from '../../drivers/kev/record.ts';
 import { tempDir } from '../helpers/mirror.ts';
@@ -58,6 +59,13 @@ describe('kev fetch', () => {
     expect(await fs.readFile(path.join(ws, FILE))).toEqual(await fs.readFile(path.join(MIRROR, FILE)));
     expect(Object.keys(first.state)).toEqual([FILE]);
     expect(await fetchFrom(path.join(MIRROR, FILE), first.state)).toMatchObject({ unchanged: true, state: first.state });
+  });
+
+  it('takes an HTTP source as the catalog URL itself, or as the directory holding it', () => {
+    expect(catalogUrl(kev.defaultSource)).toBe('https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json');
+    expect(catalogUrl('https://mirror.internal/kev')).toBe('https://mirror.internal/kev/known_exploited_vulnerabilities.json');
+    expect(catalogUrl('https://mirror.internal/kev/')).toBe('https://mirror.internal/kev/known_exploited_vulnerabilities.json');
+    expect(catalogUrl('https://mirror.internal/kev/2025-08-25.json')).toBe('https://mirror.internal/kev/2025-08-25.json');
   });
 
   it('says which file is missing from a directory, and keeps the workspace', async () => {
