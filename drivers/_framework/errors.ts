@@ -66,6 +66,14 @@ export const ERROR_CODES = {
     status: 502,
     hint: 'The upstream data is malformed or truncated; the previous data is still served. Re-fetch, or fix the mirror file named.',
   },
+  RECORD_INVALID: {
+    status: 500,
+    hint: 'The driver produced a record that breaks the record schema (the message names driver, file, record id and field); the group was rolled back and its previous data is still served. Report it with the message.',
+  },
+  DRIVER_CONTRACT: {
+    status: 500,
+    hint: 'A driver broke its contract (the message says how); nothing of the affected group or state was written. Report it with the message.',
+  },
   GROUP_UNKNOWN: {
     status: 404,
     hint: { default: 'Run `airfeed groups list` to see the groups.', http: 'GET /v2/groups lists the groups served here (GET /v2/admin/groups also the disabled ones).' },
