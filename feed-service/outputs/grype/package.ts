@@ -58,8 +58,8 @@ export function rfc3339(d: Date): string {
 
 /** `xxh64:<16 hex>` of a file, streamed. */
 export async function xxh64File(file: string): Promise<string> {
-  const { create64 } = await xxhash();
-  const h = create64();
+  const hasher = await xxhash();
+  const h = hasher.create64();
   for await (const chunk of createReadStream(file, { highWaterMark: CHUNK })) h.update(chunk as Buffer);
   return `xxh64:${h.digest().toString(16).padStart(16, '0')}`;
 }
