@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { AirfeedError, type ErrorCode } from '../drivers/_framework/errors.ts';
 import type { HttpClient } from '../drivers/_framework/http.ts';
 import type { Driver, Progress } from '../drivers/_framework/types.ts';
+import type { OutputsNotifier } from './outputs/notifier.ts';
 import { applyGroup } from './storage/apply.ts';
 import type { Sql } from './storage/db.ts';
 import { getDriverState, listGroups, registerGroups, saveDriverRun, touchGroup } from './storage/groups.ts';
@@ -27,6 +28,8 @@ export interface SyncOptions {
   wait?: boolean;
   /** Re-apply every group even when the inputs have not changed. */
   force?: boolean;
+  /** Told once the run has finished, when any group was synced (outputs built from the store rebuild if their input moved). */
+  outputs?: OutputsNotifier;
 }
 
 export interface GroupReport extends GroupCounts {
@@ -72,6 +75,8 @@ export async function syncDriver(sql: Sql, driver: Driver, options: SyncOptions)
       runId,
       details: report.error ? { error: report.error } : {},
     });
+    const synced = Object.entries(report.groups).filter(([, g]) => !g.error).map(([name]) => name);
+    if (synced.length > 0) options.outputs?.({ source: 'sync', groups: synced });
     return report;
   } finally {
     await lock.release();

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBundles } from './bundle-command.ts';
 import { registerDb } from './db-command.ts';
 import { registerDemo } from './demo-command.ts';
+import { registerExport } from './export-command.ts';
 import { registerGroups } from './groups-command.ts';
 import { reportError } from '../../drivers/_framework/cli/report.ts';
 import { registerServe } from './serve-command.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerGroups(program);
   registerDb(program);
   registerBundles(program);
+  registerExport(program);
   registerServe(program);
   return program;
 }

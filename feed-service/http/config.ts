@@ -40,7 +40,18 @@ export interface ServiceConfig {
   jitterSeconds: number;
   overlapSeconds: number;
   bundles: BundleConfig;
+  grype: GrypeConfig;
 }
+
+export interface GrypeConfig {
+  /** Build and serve grype's database at /grype/databases (AIRFEED_GRYPE=off to stop). */
+  enabled: boolean;
+  /** How often the service checks whether the store moved without telling it (a CLI sync or import in another process). */
+  checkSeconds: number;
+}
+
+/** Default seconds between checks for store changes made by other processes. */
+export const DEFAULT_GRYPE_CHECK_SECONDS = 60;
 
 export interface BundleConfig {
   /** Trusted public key files and directories for uploads (default `<AIRFEED_HOME>/trusted-keys`). */
@@ -75,6 +86,8 @@ const Env = z.object({
   AIRFEED_TRUST: z.string().transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p !== '')).optional(),
   AIRFEED_MAX_BUNDLE_BYTES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   AIRFEED_BUNDLE_SPOOL_DIR: z.string().min(1).optional(),
+  AIRFEED_GRYPE: z.enum(['on', 'off']).optional(),
+  AIRFEED_GRYPE_CHECK_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).optional(),
 });
 
 /** `AIRFEED_SCHEDULE_<DRIVER>` / `AIRFEED_SOURCE_<DRIVER>`: the driver id upper-cased, other characters as `_`. */
@@ -173,5 +186,6 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
     jitterSeconds: e.AIRFEED_SCHEDULE_JITTER_SECONDS ?? DEFAULT_JITTER_SECONDS,
     overlapSeconds: e.AIRFEED_SINCE_OVERLAP_SECONDS ?? DEFAULT_OVERLAP_SECONDS,
     bundles,
+    grype: { enabled: e.AIRFEED_GRYPE !== 'off', checkSeconds: e.AIRFEED_GRYPE_CHECK_SECONDS ?? DEFAULT_GRYPE_CHECK_SECONDS },
   };
 }
