@@ -62,12 +62,14 @@ export async function grypeRoutes(app: FastifyInstance, opts: GrypeRoutesOptions
       params: { type: 'object', properties: { file: { type: 'string' } }, required: ['file'] },
     },
   }, async (request, reply) => {
-    const p = published();
-    const file = opts.publisher!.fileOf(p, request.params.file);
-    if (!file || request.params.file !== p.archive) throw notPublished(request.params.file);
+    published();
+    const found = opts.publisher!.archiveFile(request.params.file);
+    if (!found) throw notPublished(request.params.file);
+    const { build: p, file } = found;
     const etag = `"${p.checksum.slice('sha256:'.length)}"`;
     if (matches(request, etag)) return notModified(reply, etag);
-    // The build directory is kept until the next one is published, so an open stream always completes.
+    // The previous build is kept until the next one is published: a listing read just before a
+    // switch still names a downloadable archive, and an open stream always completes.
     return reply
       .header('etag', etag)
       .header('cache-control', 'no-cache')

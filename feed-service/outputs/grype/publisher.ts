@@ -8,8 +8,9 @@
  *   does the published pointer move to it (first on disk, `<root>/current.json` written to a temp
  *   file and renamed, then in memory), so a request is never answered from a partial file and a
  *   restarted service serves the last build at once;
- * - the previous build is kept until the next one is published (a download that started on it
- *   finishes); older ones are removed;
+ * - the previous build stays downloadable until the next one is published: grype reads latest.json
+ *   and then asks for the archive it names, and a build published between the two must not turn
+ *   that second request into a 404; older builds are removed;
  * - one build at a time; a change that arrives during a build triggers one more check after it.
  */
 import { randomBytes } from 'node:crypto';
@@ -65,6 +66,7 @@ export interface PublisherOptions {
 
 export class GrypePublisher {
   private published: Published | null = null;
+  private previous: Published | null = null;
   private running: Promise<CheckOutcome> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -168,6 +170,7 @@ export class GrypePublisher {
     await this.writeCurrent(next);
     const previous = this.published;
     this.published = next;
+    this.previous = previous;
     await this.prune([name, ...(previous ? [previous.dir] : [])]);
     const secs = (performance.now() - started) / 1000;
     await recordOutputBuild(this.o.sql, OUTPUT_NAME, {
@@ -180,10 +183,12 @@ export class GrypePublisher {
     );
   }
 
-  /** The absolute path of a published file (`latest.json` or the archive), or undefined. */
-  fileOf(p: Published, name: string): string | undefined {
-    if (name !== p.archive && name !== LATEST_FILE) return undefined;
-    return path.join(this.o.root, 'builds', p.dir, name);
+  /** The published build (the current one, else the previous one) whose archive is `name`, and its path. */
+  archiveFile(name: string): { build: Published; file: string } | undefined {
+    for (const build of [this.published, this.previous]) {
+      if (build && build.archive === name) return { build, file: path.join(this.o.root, 'builds', build.dir, name) };
+    }
+    return undefined;
   }
 
   private async writeCurrent(p: Published): Promise<void> {
@@ -221,6 +226,7 @@ export class GrypePublisher {
 
   private async unpublish(): Promise<void> {
     this.published = null;
+    this.previous = null;
     await fs.rm(path.join(this.o.root, 'current.json'), { force: true });
     await recordOutputFailure(this.o.sql, OUTPUT_NAME, 'no enabled group with data grype can use').catch(() => undefined);
   }

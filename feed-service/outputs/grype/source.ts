@@ -8,7 +8,9 @@
  * the creation time of the bundle it was imported from (the producer's clock), whichever is later.
  * The database's `built` time is the newest freshness of the groups it holds, to the second, so
  * grype's own age check (`max-allowed-built-age`, 5 days by default) measures the data, not the
- * moment the file was written.
+ * moment the file was written. Two changes within one second give two databases with the same
+ * `built` (and archive name): grype, which updates only to a strictly later `built`, keeps the first
+ * until the data time moves on (the next sync or import).
  */
 import { createHash } from 'node:crypto';
 import type { Sql, Tx } from '../../storage/db.ts';
