@@ -4,8 +4,11 @@
  * with a cursor in group then id order (byte order, whatever the server's collation), so memory
  * stays flat and two builds of the same store see the same sequence.
  *
- * A group's freshness is the last time its data was known current: its last successful sync, or
- * the creation time of the bundle it was imported from (the producer's clock), whichever is later.
+ * A group's freshness is the last time its data was known current: the creation time of the bundle
+ * it was imported from (the producer's clock) when that import was its last successful apply, else
+ * its last successful sync. (An import applies through the same path as a sync, which stamps
+ * `last_success` with the import transaction's time, the same `now()` as `bundle_installed.installed_at`:
+ * a `last_success` after `installed_at` is a sync made here after the import.)
  * The database's `built` time is the newest freshness of the groups it holds, to the second, so
  * grype's own age check (`max-allowed-built-age`, 5 days by default) measures the data, not the
  * moment the file was written. Two changes within one second give two databases with the same
@@ -50,7 +53,8 @@ interface GroupRow {
 export async function readSourceState(sql: Sql | Tx): Promise<SourceState> {
   const rows = await sql<GroupRow[]>`
     select g.name, g.driver, g.max_seq as "maxSeq", g.record_count as "recordCount",
-           greatest(g.last_success, b.created) as fresh
+           case when b.group_name is not null and b.installed_at >= coalesce(g.last_success, '-infinity'::timestamptz)
+                then b.created else g.last_success end as fresh
     from groups g
     join feeds f on f.name = g.feed
     left join bundle_installed b on b.group_name = g.name
