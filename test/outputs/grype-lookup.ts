@@ -12,7 +12,9 @@
  * 3. Packages by name (ignoring case) and ecosystem `apk`; for an Alpine package grype asks for its
  *    own name and its origin (upstream) name.
  * 4. A handle matches when any blob range's constraint holds for the installed version: `< 1.2-r0`,
- *    conjunctions with `,`, alternatives with `||`, and the empty constraint (every version).
+ *    conjunctions with `,`, alternatives with `||`, and the empty constraint (every version). A
+ *    version that cannot be compared (`1.11-20-r0` is no apk version) makes the range fail to
+ *    evaluate, which grype's matcher skips: no finding, as the engine reports no match for it either.
  */
 import type Database from 'better-sqlite3';
 import { compareVersions } from '../../drivers/_framework/versions/index.ts';
@@ -143,7 +145,13 @@ export function grypeFindings(db: Database.Database, osIds: number[], names: str
     for (const r of rows.all(name, ...osIds) as { id: string; blob: string }[]) {
       const blob = JSON.parse(r.blob) as { ranges?: { version: { type: string; constraint: string }; fix?: { version: string; state: string } }[] };
       for (const range of blob.ranges ?? []) {
-        if (satisfies(range.version.constraint, version, range.version.type)) {
+        let hit: boolean;
+        try {
+          hit = satisfies(range.version.constraint, version, range.version.type);
+        } catch {
+          hit = false;
+        }
+        if (hit) {
           if (!found.has(r.id)) found.set(r.id, range.fix?.state === 'fixed' ? range.fix.version : null);
         }
       }
