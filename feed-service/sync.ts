@@ -67,7 +67,7 @@ export async function syncDriver(sql: Sql, driver: Driver, options: SyncOptions)
       if (err instanceof AirfeedError) report.errorCode = err.code;
       log.error({ err }, 'sync failed');
     }
-    await finishRun(sql, runId, { status: report.status, counts: report.groups, ...(report.error ? { error: report.error } : {}) });
+    // The closing event first: a reader that sees the run finished must also find its last event.
     await recordEvent(sql, {
       type: report.status === 'failed' ? 'feeds.sync.failed' : 'feeds.sync.completed',
       level: report.status === 'failed' ? 'error' : 'info',
@@ -75,6 +75,7 @@ export async function syncDriver(sql: Sql, driver: Driver, options: SyncOptions)
       runId,
       details: report.error ? { error: report.error } : {},
     });
+    await finishRun(sql, runId, { status: report.status, counts: report.groups, ...(report.error ? { error: report.error } : {}) });
     const synced = Object.entries(report.groups).filter(([, g]) => !g.error).map(([name]) => name);
     if (synced.length > 0) options.outputs?.({ source: 'sync', groups: synced });
     return report;

@@ -8,10 +8,8 @@ import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { SEVERITIES } from '../../drivers/_framework/record.ts';
 import { INPUT_FORMATS, type InputFormat, isInputFormat, parseDistroFlag, parseInput, readOsRelease } from '../inputs/index.ts';
 import type { Distro } from '../inputs/types.ts';
-import { matchInventory } from '../match/match.ts';
-import { defaultPolicy, evaluatePolicy, loadPolicy, type Policy } from '../policy/policy.ts';
-import { reportJson, reportTable, type ScanReport } from '../report/report.ts';
-import { groupStatus, listGroups, lookupAffected } from '../store/status.ts';
+import type { Policy } from '../policy/policy.ts';
+import type { ScanReport } from '../report/report.ts';
 import { withEngine } from './context.ts';
 
 interface ScanFlags {
@@ -35,6 +33,7 @@ function inputFormat(value: string | undefined): InputFormat | undefined {
 }
 
 async function policyOf(flags: ScanFlags): Promise<Policy> {
+  const { defaultPolicy, loadPolicy } = await import('../policy/policy.ts');
   const policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
   if (flags.failOn === undefined) return policy;
   const failOn = SEVERITIES.find((s) => s.toLowerCase() === flags.failOn?.toLowerCase()) ?? (flags.failOn.toLowerCase() === 'none' ? 'none' : undefined);
@@ -44,6 +43,12 @@ async function policyOf(flags: ScanFlags): Promise<Policy> {
 
 /** Scans one input; returns the report (the caller prints it and sets the exit code). */
 export async function scan(file: string, flags: ScanFlags, now: Date): Promise<ScanReport> {
+  // Matching, policy and store modules load on use, so that `--help` and `--version` start fast.
+  const [{ matchInventory }, { evaluatePolicy }, { groupStatus, listGroups, lookupAffected }] = await Promise.all([
+    import('../match/match.ts'),
+    import('../policy/policy.ts'),
+    import('../store/status.ts'),
+  ]);
   const format = inputFormat(flags.inputFormat);
   const inventory = await parseInput(file, format === undefined ? {} : { format });
   let distro: Distro | undefined;
@@ -102,6 +107,7 @@ export function registerScan(program: Command): void {
     )
     .action(async (file: string, flags: ScanFlags) => {
       const output = outputFormat(flags.format);
+      const { reportJson, reportTable } = await import('../report/report.ts');
       const report = await scan(file, flags, new Date());
       console.log(output === 'json' ? JSON.stringify(reportJson(report), null, 2) : reportTable(report));
       if (!report.verdict.pass) process.exitCode = 1;

@@ -5,15 +5,18 @@
  *
  * Distro feeds name source packages and give source versions (DESIGN.md, "source packages"), so a
  * binary is looked up by its source name and compared by its source version; the result says which
- * name and version matched. A version the comparator rejects is reported as a problem of the scan,
- * never guessed: a guessed order would turn into a wrong "fixed" or "affected" verdict.
+ * name and version matched. A version the comparator rejects (what the ecosystem's own tool
+ * refuses) is reported as a problem of the scan, never guessed: a guessed order would turn into a
+ * wrong "fixed" or "affected" verdict. A version the tool compares with only a warning (dpkg's
+ * `3.0!-5`, Maven's `3.1.52 `) is matched normally, and the warning is reported next to the result
+ * (`warnings`), naming the package, the version and, for a record's version, the vulnerability.
  */
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
 import type { AffectedRow } from '../store/types.ts';
-import { type Comparator, getComparator, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
+import { type Comparator, describeWarning, getComparator, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
 import { distroGroup, DISTRO_KINDS, groupFor, lookupName, schemeFor } from './namespaces.ts';
 import { inRanges } from './ranges.ts';
 
@@ -47,6 +50,18 @@ export interface Problem {
   message: string;
 }
 
+/** A version that was compared although its scheme's tool warns about it (not a failure of the scan). */
+export interface ScanWarning {
+  package: string;
+  /** The version warned about: the installed one, or the record's. */
+  version: string;
+  location: string;
+  /** Set when the version is the record's (a fixed version or range event). */
+  vulnId?: string;
+  group?: string;
+  message: string;
+}
+
 export interface MatchResult {
   distro: Distro | null;
   /** Groups consulted, with how many packages were looked up in each. */
@@ -56,6 +71,8 @@ export interface MatchResult {
   packages: number;
   matches: Match[];
   problems: Problem[];
+  /** Versions compared with a warning, each once per package (and vulnerability for a record's version). */
+  warnings: ScanWarning[];
 }
 
 /** Looks up the affected rows of many package names in one group. */
@@ -101,8 +118,55 @@ function problemOf(c: Candidate, row: AffectedRow, message: string): Problem {
   return { package: c.pkg.name, version: c.version, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message };
 }
 
+/**
+ * Per-candidate state of the matching loop: parsed installed versions per scheme, and the warnings
+ * found so far (deduplicated by their text). `cache` holds the warnings of record versions across
+ * the whole scan (distro fixed versions repeat across packages).
+ */
+interface Decision {
+  parsed: Map<string, unknown>;
+  warnings: ScanWarning[];
+  warned: Set<string>;
+  cache: Map<string, readonly string[]>;
+}
+
+function warnOnce(d: Decision, w: ScanWarning): void {
+  const key = `${w.vulnId ?? ''}\0${w.version}\0${w.message}`;
+  if (d.warned.has(key)) return;
+  d.warned.add(key);
+  d.warnings.push(w);
+}
+
+/** The warnings of a version, cached per scheme and text (they are rare, the versions are not). */
+function warningsOf(d: Decision, cmp: Comparator, v: string): readonly string[] {
+  const key = `${cmp.scheme}\0${v}`;
+  let w = d.cache.get(key);
+  if (w === undefined) d.cache.set(key, (w = cmp.warnings(v)));
+  return w;
+}
+
+/** Reports the warnings of the record's versions that a decision compared against. */
+function recordWarnings(d: Decision, c: Candidate, row: AffectedRow, cmp: Comparator, fixedText: string | null): void {
+  const versions: string[] = [];
+  if (row.ranges && row.ranges.length > 0) {
+    for (const range of row.ranges) {
+      if (range.type === 'GIT') continue;
+      for (const e of range.events) {
+        const v = 'introduced' in e ? e.introduced : 'fixed' in e ? e.fixed : 'last_affected' in e ? e.last_affected : e.limit;
+        if (!('introduced' in e && v === '0') && !('limit' in e && v === '*')) versions.push(v);
+      }
+    }
+  } else if (fixedText !== null) versions.push(fixedText);
+  for (const v of versions) {
+    for (const w of warningsOf(d, cmp, v)) {
+      warnOnce(d, { package: c.pkg.name, version: v, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message: `the record's version is compared with a warning: ${describeWarning(cmp.scheme, v, w)}` });
+    }
+  }
+}
+
 // No closures per (package, row) pair in this hot path: under tsx each one costs a naming call.
-function decide(c: Candidate, row: AffectedRow, parsed: Map<string, unknown>): Match | Problem | null {
+function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | null {
+  const parsed = d.parsed;
   let cmp: Comparator;
   const scheme = schemeFor(c.pkg.kind, row.scheme);
   try {
@@ -121,6 +185,9 @@ function decide(c: Candidate, row: AffectedRow, parsed: Map<string, unknown>): M
       return problemOf(c, row, `installed version cannot be compared: ${describe(err)}`);
     }
     parsed.set(scheme, installed);
+    for (const w of warningsOf(d, cmp, c.version)) {
+      warnOnce(d, { package: c.pkg.name, version: c.version, location: c.pkg.location, message: `installed version is compared with a warning: ${describeWarning(scheme, c.version, w)}` });
+    }
   }
   let affected: boolean;
   let fixed: string | null = fixedText;
@@ -135,6 +202,7 @@ function decide(c: Candidate, row: AffectedRow, parsed: Map<string, unknown>): M
   } catch (err) {
     return problemOf(c, row, `the record's version cannot be compared: ${describe(err)}`);
   }
+  recordWarnings(d, c, row, cmp, fixedText);
   return affected ? matchOf(c, row, fixed) : null;
 }
 
@@ -193,6 +261,8 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
   }
   const matches: Match[] = [];
   const problems: Problem[] = [];
+  const warnings: ScanWarning[] = [];
+  const cache = new Map<string, readonly string[]>();
   const consulted: { name: string; packages: number }[] = [];
   const unchecked: { group: string; packages: number }[] = [];
   for (const [group, candidates] of [...groups].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
@@ -211,10 +281,10 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
       else byName.set(key, [row]);
     }
     for (const c of candidates) {
-      const parsed = new Map<string, unknown>();
+      const d: Decision = { parsed: new Map<string, unknown>(), warnings, warned: new Set<string>(), cache };
       const seen = new Set<string>();
       for (const row of byName.get(c.name) ?? []) {
-        const out = decide(c, row, parsed);
+        const out = decide(c, row, d);
         if (out === null) continue;
         if ('vulnId' in out && 'severity' in out) {
           // One record can name a package twice (two ranges); report the vulnerability once.
@@ -225,5 +295,5 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
       }
     }
   }
-  return { distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(order), problems };
+  return { distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(order), problems, warnings };
 }

@@ -1,13 +1,11 @@
 /** `airfeed keys generate|id` and `airfeed bundle export|verify|inspect|import|history`. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { exportBundle } from '../bundles/export.ts';
-import { importBundle, type ImportResult } from '../bundles/import.ts';
-import { generateKeyFiles, keyIdOf, loadPrivateKey, loadPublicKey, resolveTrust, type TrustStore } from '../../bundles/keys.ts';
-import { type Manifest, parseDuration } from '../../bundles/manifest.ts';
-import { readBase, readManifest, type VerifiedBundle, verifyBundle } from '../../bundles/verify.ts';
+import type { ImportResult } from '../bundles/import.ts';
+import type { TrustStore } from '../../bundles/keys.ts';
+import type { Manifest } from '../../bundles/manifest.ts';
+import type { VerifiedBundle } from '../../bundles/verify.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { loadConfig } from '../config.ts';
 import { listBundleImports } from '../storage/bundles.ts';
 import { withContext } from './context.ts';
 import { table, when } from '../../drivers/_framework/cli/format.ts';
@@ -23,6 +21,7 @@ function positiveInt(value: string): number {
 
 /** Trust from --trust paths, or the site's directory `<AIRFEED_HOME>/trusted-keys`. */
 async function siteTrust(paths: string[]): Promise<TrustStore> {
+  const [{ resolveTrust }, { loadConfig }] = await Promise.all([import('../../bundles/keys.ts'), import('../config.ts')]);
   return resolveTrust(paths, path.join(loadConfig().home, 'trusted-keys'));
 }
 
@@ -70,6 +69,8 @@ function registerKeys(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed keys generate --out ./keys\n  # on the air-gapped side: copy keys/airfeed-bundle.pub.pem into $AIRFEED_HOME/trusted-keys/')
     .action(async (flags: { out: string; name: string; json?: boolean }) => {
+      // The bundle modules load on use (here and below), so that `--help` and `--version` start fast.
+      const { generateKeyFiles } = await import('../../bundles/keys.ts');
       const k = await generateKeyFiles(flags.out, flags.name);
       console.log(
         flags.json
@@ -81,6 +82,7 @@ function registerKeys(program: Command): void {
     .command('id <file...>')
     .description('print the key id (sha256 of the raw public key) of PEM key files, public or private')
     .action(async (files: string[]) => {
+      const { keyIdOf, loadPrivateKey, loadPublicKey } = await import('../../bundles/keys.ts');
       for (const f of files) {
         const id = await loadPublicKey(f).then((k) => k.keyId, async () => keyIdOf(await loadPrivateKey(f)));
         console.log(`${id}  ${f}`);
@@ -112,6 +114,12 @@ export function registerBundles(program: Command): void {
         '  airfeed bundle export --key k.pem --out alpine.tar --groups alpine:3.20,alpine:3.19',
     )
     .action(async (flags: { key: string; out: string; groups?: string[]; base?: string; expiresIn?: string; created?: string; json?: boolean }) => {
+      const [{ exportBundle }, { loadPrivateKey }, { parseDuration }, { readBase }] = await Promise.all([
+        import('../bundles/export.ts'),
+        import('../../bundles/keys.ts'),
+        import('../../bundles/manifest.ts'),
+        import('../../bundles/verify.ts'),
+      ]);
       const created = flags.created === undefined ? new Date() : new Date(flags.created);
       if (Number.isNaN(created.getTime())) throw new AirfeedError('INPUT_INVALID', `--created ${flags.created ?? ''} is not a time (use ISO 8601, e.g. 2025-01-31T00:00:00Z)`);
       const expires = flags.expiresIn ? new Date(created.getTime() + parseDuration(flags.expiresIn)) : null;
@@ -146,6 +154,7 @@ export function registerBundles(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed bundle verify full.tar --trust producer.pub.pem\n  airfeed bundle verify delta.tar --json')
     .action(async (file: string, flags: { trust: string[]; allowExpired?: boolean; json?: boolean }) => {
+      const { verifyBundle } = await import('../../bundles/verify.ts');
       const trust = await siteTrust(flags.trust);
       const progress = terminalProgress('verify');
       let v: VerifiedBundle;
@@ -170,6 +179,7 @@ export function registerBundles(program: Command): void {
     .description('print the manifest of a bundle, without verifying anything (use `bundle verify` for that)')
     .option('--json', 'print the manifest bytes exactly as signed')
     .action(async (file: string, flags: { json?: boolean }) => {
+      const { readManifest } = await import('../../bundles/verify.ts');
       const { manifest, bytes } = await readManifest(file);
       console.log(flags.json ? bytes.toString('utf8') : JSON.stringify(manifest, null, 2));
     });
@@ -184,6 +194,7 @@ export function registerBundles(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed bundle import full.tar --trust producer.pub.pem\n  airfeed bundle import delta.tar        # trusts the keys in $AIRFEED_HOME/trusted-keys')
     .action(async (file: string, flags: { trust: string[]; allowDowngrade?: boolean; allowExpired?: boolean; wait?: boolean; json?: boolean }) => {
+      const { importBundle } = await import('../bundles/import.ts');
       const trust = await siteTrust(flags.trust);
       const result = await withContext(async (ctx) => {
         const progress = terminalProgress('import');

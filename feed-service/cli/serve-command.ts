@@ -1,10 +1,6 @@
 /** `airfeed serve`: the feed service (Anchore /v1, native /v2, admin, metrics) with scheduled syncs. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { createLogger } from '../../drivers/_framework/log.ts';
-import { DRIVERS } from '../../drivers/index.ts';
-import { loadConfig } from '../config.ts';
-import { formatBytes } from '../http/bundles.ts';
 import {
   DEFAULT_HOST,
   DEFAULT_JITTER_SECONDS,
@@ -12,9 +8,8 @@ import {
   DEFAULT_OVERLAP_SECONDS,
   DEFAULT_PORT,
   driverEnvName,
-  loadServiceConfig,
 } from '../http/config.ts';
-import { shutdownOnSignals, startServer } from '../server.ts';
+import { formatBytes } from '../http/upload.ts';
 
 interface ServeFlags {
   port?: number;
@@ -73,6 +68,14 @@ export function registerServe(program: Command): void {
     .option('-t, --trust <file|dir>', 'trusted public key file or directory for bundle uploads (repeatable; default: $AIRFEED_HOME/trusted-keys)', collect)
     .addHelpText('after', ENV_HELP)
     .action(async (flags: ServeFlags) => {
+      // The server (fastify, Swagger UI, the database) loads only when serving, so other commands start fast.
+      const [{ createLogger }, { DRIVERS }, { loadConfig }, { loadServiceConfig }, { shutdownOnSignals, startServer }] = await Promise.all([
+        import('../../drivers/_framework/log.ts'),
+        import('../../drivers/index.ts'),
+        import('../config.ts'),
+        import('../http/config.ts'),
+        import('../server.ts'),
+      ]);
       const config = loadConfig();
       const log = createLogger().child({}, { level: process.env['AIRFEED_LOG_LEVEL'] ?? 'info' });
       const service = await loadServiceConfig(DRIVERS, { port: flags.port, host: flags.host, schedule: flags.schedule, trust: flags.trust });

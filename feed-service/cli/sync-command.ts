@@ -1,8 +1,7 @@
 /** `airfeed sync [driver…]`: fetch, parse and apply drivers, with progress and a per-group summary. */
 import type { Command } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { DRIVERS, getDriver } from '../../drivers/index.ts';
-import { type SyncReport, syncDriver } from '../sync.ts';
+import type { SyncReport } from '../sync.ts';
 import { withContext } from './context.ts';
 import { table } from '../../drivers/_framework/cli/format.ts';
 import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
@@ -32,6 +31,8 @@ export function renderReports(reports: SyncReport[]): string {
 
 /** Runs the sync of the named drivers (all when none) and returns their reports. */
 export async function runSyncCommand(ids: string[], flags: SyncFlags): Promise<SyncReport[]> {
+  // Loaded on use, so that `--help` and `--version` start fast.
+  const [{ DRIVERS, getDriver }, { syncDriver }] = await Promise.all([import('../../drivers/index.ts'), import('../sync.ts')]);
   const drivers = ids.length > 0 ? ids.map(getDriver) : [...DRIVERS];
   if (flags.source && drivers.length !== 1) {
     throw new AirfeedError('INPUT_INVALID', '--source names one upstream, so name exactly one driver with it (e.g. `airfeed sync alpine --source ./mirror`)');

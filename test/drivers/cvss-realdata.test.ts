@@ -25,10 +25,10 @@ import { z } from 'zod';
 import { parseCvssVector, scoreCvss, type CvssScore } from '../../drivers/_framework/cvss/index.ts';
 import { scoreV2 } from '../../drivers/_framework/cvss/v2.ts';
 import { scoreV3 } from '../../drivers/_framework/cvss/v3.ts';
+import { skipUnless } from '../helpers/skip.ts';
 
 const REALDATA = path.resolve(import.meta.dirname, '../../../shared/realdata');
 const present = existsSync(path.join(REALDATA, 'cvss'));
-const skipped = present ? '' : ' (skipped: ../shared/realdata is absent, as in a fresh clone)';
 
 /** The published figure a score is compared with, per the rule above. */
 function published(s: CvssScore): number {
@@ -78,7 +78,7 @@ const NvdPage = z.object({
   ),
 });
 
-describe.skipIf(!present)(`CVSS scores against real published figures${skipped}`, () => {
+describe('CVSS scores against real published figures', skipUnless(present, `${path.relative(path.resolve(import.meta.dirname, '../..'), path.join(REALDATA, 'cvss'))} is absent, as in a fresh clone`), () => {
   it("agrees with every figure of Red Hat's cvss test vectors (v2, v3.0, v3.1: base/temporal/environmental; v4.0: the vector's score)", () => {
     const lines = redHatLines();
     const wrong: string[] = [];

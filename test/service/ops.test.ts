@@ -132,5 +132,13 @@ describe('API documentation', () => {
     const ui = await app.inject({ method: 'GET', url: '/docs/' });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers['content-type']).toMatch(/text\/html/);
+    // Its scripts and styles come through @fastify/static (whose content-disposition package.json overrides for Node 20).
+    const assets = [...ui.body.matchAll(/(?:src|href)="\.\/(static\/[^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(assets).toContain('static/swagger-ui-bundle.js');
+    for (const asset of assets) {
+      const res = await app.inject({ method: 'GET', url: `/docs/${asset}` });
+      expect(res.statusCode, asset).toBe(200);
+      expect(res.rawPayload.length, asset).toBeGreaterThan(0);
+    }
   });
 });
