@@ -13,12 +13,13 @@ import { fromNormalized } from '../../engine-client/sources/convert.ts';
 import type { AffectedRow } from '../../engine-client/store/types.ts';
 import { buildGrypeDatabase, type BuildResult } from '../../feed-service/outputs/grype/build.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { REALDATA_ALPINE, realdataPresent } from '../helpers/alpine-count.ts';
+import { skipUnless } from '../helpers/skip.ts';
+import { REALDATA_ABSENT, REALDATA_ALPINE, realdataPresent } from '../helpers/alpine-count.ts';
 import { tempDir } from '../helpers/mirror.ts';
 import { openReadOnly, syncAlpine } from './grype-helpers.ts';
 import { grypeFindings, resolveOs } from './grype-lookup.ts';
 
-describe.skipIf(!realdataPresent)(`grype database on the real Alpine snapshot${realdataPresent ? '' : ' (skipped: ../shared/realdata is absent, as in a fresh clone)'}`, () => {
+describe('grype database on the real Alpine snapshot', skipUnless(realdataPresent, REALDATA_ABSENT), () => {
   let db: TestDb;
   let result: BuildResult;
   let grype: Database.Database;

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGrypeDatabase } from '../../feed-service/outputs/grype/build.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { skipUnless } from '../helpers/skip.ts';
 import { tempDir } from '../helpers/mirror.ts';
 import { DEMO_MIRROR, openReadOnly, SCHEMA_DIR, syncAlpine } from './grype-helpers.ts';
 
@@ -40,7 +41,7 @@ function publishedSchema(text: string): Database.Database {
   return db;
 }
 
-describe.skipIf(!present)(`grype's published v6 schema${present ? '' : ' (skipped: ../shared/grype-v6-schema is absent, as in a fresh clone)'}`, () => {
+describe("grype's published v6 schema", skipUnless(present, '../shared/grype-v6-schema is absent, as in a fresh clone'), () => {
   let db: TestDb;
   let dir: string;
   beforeAll(async () => {
