@@ -11,7 +11,7 @@
  * next to the floor on the same machine: `psql COPY (select group_name, id, doc from records …) TO`
  * a file, the same rows in the same order the build reads.
  *
- *   node --import tsx scripts/bench/grype.ts
+ *   node --import tsx scripts/bench/grype.ts            (BENCH_CPU_PROF=<dir>: a CPU profile per build)
  *   node --import tsx scripts/bench/grype.ts child <url> <dir>
  */
 import { spawnSync } from 'node:child_process';
@@ -71,7 +71,9 @@ async function child(url: string, dir: string): Promise<void> {
 }
 
 function runChild(url: string, dir: string): Measure {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', self, 'child', url, dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each build there.
+  const prof = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [];
+  const res = spawnSync(process.execPath, [...prof, '--import', 'tsx', self, 'child', url, dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   const line = res.stdout.trim().split('\n').pop() ?? '';
   if (res.status !== 0 || !line.startsWith('{')) throw new Error(`bench child failed:\n${res.stderr}`);
   return JSON.parse(line) as Measure;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { AirfeedError } from '../../../drivers/_framework/errors.ts';
 import { VulnRecord } from '../../../drivers/_framework/record.ts';
 import type { Progress } from '../../../drivers/_framework/types.ts';
-import type { Sql } from '../../storage/db.ts';
+import type { Sql, Tx } from '../../storage/db.ts';
 import { mapperFor, providerOf } from './mappers.ts';
 import { type PackagedDatabase, packageDatabase } from './package.ts';
 import { DB_FILE, SCHEMA_VERSION } from './schema.ts';
@@ -77,7 +77,7 @@ export async function buildGrypeDatabase(sql: Sql, dir: string, options: { progr
 }
 
 async function writeAll(
-  tx: Parameters<Parameters<Sql['begin']>[1]>[0],
+  tx: Tx,
   writer: GrypeWriter,
   state: SourceState,
   progress: Progress,
