@@ -19,6 +19,7 @@ import { AirfeedError, isAirfeedError } from '../drivers/_framework/errors.ts';
 import type { HttpClient } from '../drivers/_framework/http.ts';
 import type { Driver, Progress } from '../drivers/_framework/types.ts';
 import type { SyncControl } from './http/admin.ts';
+import type { OutputsNotifier } from './outputs/notifier.ts';
 import type { DriverSettings } from './settings.ts';
 import type { Sql } from './storage/db.ts';
 import { latestRun, needsFirstSync, runStartedSince, tryScheduleLock } from './storage/schedule.ts';
@@ -51,6 +52,8 @@ export interface SchedulerOptions {
   random?: () => number;
   /** The sync itself; syncDriver unless a test substitutes one. */
   runSync?: (sql: Sql, driver: Driver, options: SyncOptions) => Promise<SyncReport>;
+  /** Passed to every sync: told when a run changed what outputs are built from. */
+  outputs?: OutputsNotifier;
   /** Called after every attempt (for metrics). */
   onSync?: (driver: string, outcome: 'succeeded' | 'unchanged' | 'failed' | 'skipped', seconds: number) => void;
 }
@@ -238,7 +241,10 @@ export class Scheduler implements SyncControl {
     state.lastAttemptAt = this.now();
     const source = this.opts.sources?.[id];
     const settings = this.opts.settings?.for(state.driver);
-    const options: SyncOptions = { home: this.opts.home, http: this.opts.http, log: this.opts.log, trigger, ...(settings ? { settings } : {}), ...(source ? { source } : {}), ...(progress ? { progress } : {}) };
+    const options: SyncOptions = {
+      home: this.opts.home, http: this.opts.http, log: this.opts.log, trigger,
+      ...(settings ? { settings } : {}), ...(source ? { source } : {}), ...(progress ? { progress } : {}), ...(this.opts.outputs ? { outputs: this.opts.outputs } : {}),
+    };
     let report: SyncReport;
     try {
       report = await (this.opts.runSync ?? syncDriver)(this.opts.sql, state.driver, options);

@@ -5,6 +5,7 @@
  * PostgreSQL, when this process started it) closes. A second signal exits at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AirfeedError } from '../drivers/_framework/errors.ts';
@@ -17,6 +18,7 @@ import { loadServiceTrust } from './http/bundles.ts';
 import type { ServiceConfig } from './http/config.ts';
 import { createMetrics } from './http/metrics.ts';
 import { Scheduler } from './scheduler.ts';
+import { GrypePublisher } from './outputs/grype/publisher.ts';
 import { type Database, openDatabase } from './storage/db.ts';
 import { upsertFeeds } from './storage/groups.ts';
 
@@ -76,6 +78,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
   const metrics = createMetrics(db.sql, log);
+  const grype = service.grype.enabled
+    ? new GrypePublisher({
+      sql: db.sql, root: path.join(opts.config.home, 'outputs', 'grype'), log: log.child({ component: 'grype' }),
+      checkSeconds: service.grype.checkSeconds, onOutcome: (outcome, seconds) => metrics.observeOutput('grype', outcome, seconds),
+    })
+    : undefined;
   const scheduler = new Scheduler({
     sql: db.sql,
     log: log.child({ component: 'scheduler' }),
@@ -87,12 +95,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     settings: service.settings,
     jitterSeconds: service.jitterSeconds,
     onSync: (driver, outcome, seconds) => metrics.observeSync(driver, outcome, seconds),
+    ...(grype ? { outputs: grype.notify } : {}),
   });
   let app: FastifyInstance;
   // Responses in progress, so shutdown can close each keep-alive connection once its response is out.
   const inFlight = new Set<ServerResponse>();
   try {
-    app = await buildApp({ sql: db.sql, log, auth: service.auth, overlapSeconds: service.overlapSeconds, metrics, sync: scheduler, bundles: service.bundles });
+    app = await buildApp({
+      sql: db.sql, log, auth: service.auth, overlapSeconds: service.overlapSeconds, metrics, sync: scheduler, bundles: service.bundles,
+      ...(grype ? { grype, outputs: grype.notify } : {}),
+    });
     app.server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inFlight.add(res);
       res.once('close', () => inFlight.delete(res));
@@ -114,6 +126,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
   log.info({ url, schedule: service.schedule, readsAnonymous: service.auth.readTokens === undefined }, 'feed service listening');
   if (service.schedule) scheduler.start();
+  await grype?.start();
 
   let closing: Promise<void> | undefined;
   let resolveClosed: () => void = () => undefined;
@@ -146,6 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         clearTimeout(force);
       }
       await stopping;
+      await grype?.stop();
       await db.close();
       log.info({}, 'feed service stopped');
     })().finally(resolveClosed);

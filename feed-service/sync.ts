@@ -17,6 +17,7 @@ import type { HttpClient } from '../drivers/_framework/http.ts';
 import { redactingLogger } from '../drivers/_framework/log.ts';
 import { SettingValues } from '../drivers/_framework/settings.ts';
 import type { Driver, Progress } from '../drivers/_framework/types.ts';
+import type { OutputsNotifier } from './outputs/notifier.ts';
 import type { Sql } from './storage/db.ts';
 import { getDriverState, listGroups, saveDriverRun, upsertFeeds } from './storage/groups.ts';
 import { lockDriver } from './storage/locks.ts';
@@ -41,6 +42,8 @@ export interface SyncOptions {
   wait?: boolean;
   /** Re-apply every group even when the inputs have not changed. */
   force?: boolean;
+  /** Told once the run has finished, when any group was synced (outputs built from the store rebuild if their input moved). */
+  outputs?: OutputsNotifier;
 }
 
 export interface SyncReport {
@@ -89,6 +92,8 @@ export async function syncDriver(sql: Sql, driver: Driver, options: SyncOptions)
       details: report.error ? { error: report.error } : {},
     });
     await finishRun(sql, runId, { status: report.status, counts: report.groups, ...(report.error ? { error: report.error } : {}) });
+    const synced = Object.entries(report.groups).filter(([, g]) => !g.error).map(([name]) => name);
+    if (synced.length > 0) options.outputs?.({ source: 'sync', groups: synced });
     return report;
   } finally {
     await lock.release();

@@ -135,6 +135,10 @@ export const ERROR_CODES = {
   ENGINE_DB_EMPTY: { status: 503, hint: 'The engine has no vulnerability data yet: run `airfeed-engine sync --from <url>` or `airfeed-engine import <bundle.tar>`.' },
   POLICY_INVALID: { status: 400, hint: 'Fix the policy file named (the message gives the field); see the README section "Policy".' },
   VERSION_INVALID: { status: 400, hint: 'Check the version strings against the scheme named; `airfeed-engine versions compare --help` lists the schemes.' },
+  OUTPUT_FAILED: {
+    status: 500,
+    hint: 'Building an output (the grype database) failed at the step named; the previous build is still served. Fix the cause and run `airfeed export grype` or wait for the next sync.',
+  },
   KEY_INVALID: {
     status: 400,
     hint: {

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { Progress } from '../../drivers/_framework/types.ts';
+import type { OutputsNotifier } from '../outputs/notifier.ts';
 import { applyGroupInTransaction, type CanonicalRecord } from '../storage/apply.ts';
 import {
   ensureImportGroups,
@@ -41,6 +42,8 @@ export interface ImportOptions {
   log?: Logger;
   /** What the import history records as the file (default: `file`); an upload names itself. */
   label?: string;
+  /** Told after an import committed (outputs built from the store rebuild). */
+  outputs?: OutputsNotifier;
 }
 
 export interface ImportResult {
@@ -178,6 +181,7 @@ export async function importBundle(sql: Sql, file: string, options: ImportOption
     });
     const records = groups.reduce((s, g) => s + g.records, 0);
     options.log?.info({ bundleId: m.bundleId, kind: m.kind, keyId: v.key.keyId, groups: names, importId }, 'bundle imported');
+    options.outputs?.({ source: 'import', groups: names });
     return {
       status: 'imported',
       ...base,

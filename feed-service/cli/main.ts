@@ -4,6 +4,7 @@ import { registerBundles } from './bundle-command.ts';
 import { registerDb } from './db-command.ts';
 import { registerDemo } from './demo-command.ts';
 import { registerDrivers } from './drivers-command.ts';
+import { registerExport } from './export-command.ts';
 import { registerGroups } from './groups-command.ts';
 import { reportError } from '../../drivers/_framework/cli/report.ts';
 import { registerServe } from './serve-command.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDrivers(program);
   registerDb(program);
   registerBundles(program);
+  registerExport(program);
   registerServe(program);
   return program;
 }

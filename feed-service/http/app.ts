@@ -1,7 +1,8 @@
 /**
  * The feed service as a fastify app: built here, never listening (server.ts listens; tests use
  * `inject()`). Routes: /v1/service/feeds (Anchore), /v2 (native), /v2/admin, /v2/bundles (bundle
- * upload and history), /health, /ready, /metrics, /openapi.json and Swagger UI at /docs.
+ * upload and history), /grype/databases/v6 (grype's database listing and archive), /health, /ready,
+ * /metrics, /openapi.json and Swagger UI at /docs.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -14,6 +15,9 @@ import { type BundleUploadOptions, bundleRoutes } from './bundles.ts';
 import { type AuthConfig, DEFAULT_OPS_ACCESS, DEFAULT_OVERLAP_SECONDS } from './config.ts';
 import { registerExpectContinue } from './continue.ts';
 import { registerErrorHandling } from './errors.ts';
+import { grypeRoutes } from './grype.ts';
+import type { GrypePublisher } from '../outputs/grype/publisher.ts';
+import type { OutputsNotifier } from '../outputs/notifier.ts';
 import { createMetrics, registerHttpMetrics, type ServiceMetrics } from './metrics.ts';
 import { opsRoutes } from './ops.ts';
 import { v1Routes } from './v1.ts';
@@ -35,6 +39,10 @@ export interface AppOptions {
   sync?: SyncControl;
   /** Bundle uploads (POST /v2/bundles): trusted keys, size limit, spool directory; without it, uploads answer 503. */
   bundles?: BundleUploadOptions;
+  /** The grype database publisher; without it, /grype/databases answers 503. */
+  grype?: GrypePublisher;
+  /** Told after a bundle upload was imported. */
+  outputs?: OutputsNotifier;
 }
 
 /** Builds the app with every route registered and ready; the caller listens or injects. */
@@ -103,7 +111,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => v1Routes(scope, v1));
   await app.register(async (scope) => v2Routes(scope, { sql, auth }));
   await app.register(async (scope) => adminRoutes(scope, { sql, auth, sync: options.sync }));
-  await app.register(async (scope) => bundleRoutes(scope, { sql, auth, log, upload: options.bundles }));
+  await app.register(async (scope) => bundleRoutes(scope, { sql, auth, log, upload: options.bundles, outputs: options.outputs }));
+  await app.register(async (scope) => grypeRoutes(scope, { auth, publisher: options.grype }));
   await app.register(async (scope) => opsRoutes(scope, { sql, metrics, auth, metricsAccess: options.auth.metricsAccess, docsAccess: options.auth.docsAccess }));
   await app.ready();
   return app;

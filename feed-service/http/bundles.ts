@@ -28,6 +28,7 @@ import type { Sql } from '../storage/db.ts';
 import type { Auth } from './auth.ts';
 import { DEFAULT_MAX_BUNDLE_BYTES } from './config.ts';
 import { formatBytes, HttpRefusal, spool, tooLarge } from './upload.ts';
+import type { OutputsNotifier } from '../outputs/notifier.ts';
 
 function unsupportedType(header: string | undefined): HttpRefusal {
   const type = String(header ?? '(none)').slice(0, 100);
@@ -55,6 +56,8 @@ export interface BundleRoutesOptions {
   log: Logger;
   /** Without it, uploads answer 503 saying how to configure trust. */
   upload?: BundleUploadOptions | undefined;
+  /** Told after an upload was imported. */
+  outputs?: OutputsNotifier | undefined;
 }
 
 /** The body types an upload may have. */
@@ -280,7 +283,7 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
       });
       reqLog.info({ bytes, ms: Date.now() - started }, 'bundle upload received');
       const { allow_expired: allowExpired, allow_downgrade: allowDowngrade, wait } = request.query;
-      const result = await importBundle(sql, file, { trust, allowExpired, allowDowngrade, wait, spoolDir: dir, log: reqLog, label: `upload from ${request.ip} at ${new Date().toISOString()}` }).catch((err: unknown) => {
+      const result = await importBundle(sql, file, { trust, allowExpired, allowDowngrade, wait, spoolDir: dir, log: reqLog, label: `upload from ${request.ip} at ${new Date().toISOString()}`, ...(opts.outputs ? { outputs: opts.outputs } : {}) }).catch((err: unknown) => {
         const refusal = relabel(err, file, hidden);
         // Refusals are answered as 4xx, which the error handler does not log; operators want to see them.
         if (refusal instanceof AirfeedError && refusal.status < 500) reqLog.warn({ code: refusal.code, reason: refusal.message }, 'bundle refused; nothing imported');

@@ -62,7 +62,18 @@ export interface ServiceConfig {
   bundles: BundleConfig;
   /** The drivers' settings (config file and environment), handed to their syncs. */
   settings: DriverSettings;
+  grype: GrypeConfig;
 }
+
+export interface GrypeConfig {
+  /** Build and serve grype's database at /grype/databases (AIRFEED_GRYPE=off to stop). */
+  enabled: boolean;
+  /** How often the service checks whether the store moved without telling it (a CLI sync or import in another process). */
+  checkSeconds: number;
+}
+
+/** Default seconds between checks for store changes made by other processes. */
+export const DEFAULT_GRYPE_CHECK_SECONDS = 60;
 
 export interface BundleConfig {
   /** Trusted public key files and directories for uploads (default `<AIRFEED_HOME>/trusted-keys`). */
@@ -99,6 +110,8 @@ const Env = z.object({
   AIRFEED_BUNDLE_SPOOL_DIR: z.string().min(1).optional(),
   AIRFEED_METRICS_ACCESS: z.enum(ACCESS_LEVELS).optional(),
   AIRFEED_DOCS_ACCESS: z.enum(ACCESS_LEVELS).optional(),
+  AIRFEED_GRYPE: z.enum(['on', 'off']).optional(),
+  AIRFEED_GRYPE_CHECK_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).optional(),
 });
 
 export { driverEnvName } from '../config.ts';
@@ -199,5 +212,6 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
     overlapSeconds: e.AIRFEED_SINCE_OVERLAP_SECONDS ?? DEFAULT_OVERLAP_SECONDS,
     bundles,
     settings,
+    grype: { enabled: e.AIRFEED_GRYPE !== 'off', checkSeconds: e.AIRFEED_GRYPE_CHECK_SECONDS ?? DEFAULT_GRYPE_CHECK_SECONDS },
   };
 }

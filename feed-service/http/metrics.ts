@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { Logger } from 'pino';
 import type { Sql } from '../storage/db.ts';
+import { listOutputs } from '../storage/outputs.ts';
 import { driverStats, groupStats } from '../storage/serve-admin.ts';
 
 export type SyncOutcome = 'succeeded' | 'unchanged' | 'failed' | 'skipped';
@@ -15,6 +16,8 @@ export interface ServiceMetrics {
   registry: client.Registry;
   /** Records one sync attempt of this process (skipped: another replica or process had it). */
   observeSync(driver: string, outcome: SyncOutcome, seconds: number): void;
+  /** Records one rebuild check of an output by this process that did something (built, failed, emptied). */
+  observeOutput(output: string, outcome: string, seconds: number): void;
 }
 
 /** Creates the registry with process, HTTP, sync and database-derived metrics. */
@@ -36,9 +39,24 @@ export function createMetrics(sql: Sql, log: Logger): ServiceMetrics {
     registers: [registry],
   });
 
+  const outputBuilds = new client.Counter({
+    name: 'airfeed_output_builds_total',
+    help: 'Output (grype database) builds by this process, by outcome: built, failed, empty (no data left to build from)',
+    labelNames: ['output', 'outcome'],
+    registers: [registry],
+  });
+  const outputDuration = new client.Histogram({
+    name: 'airfeed_output_build_duration_seconds',
+    help: 'Duration of output builds by this process',
+    labelNames: ['output', 'outcome'],
+    buckets: [0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [registry],
+  });
+
   // One query per scrape for the gauges that share it.
   const groups = memo(() => safe(() => groupStats(sql), log));
   const drivers = memo(() => safe(() => driverStats(sql), log));
+  const outputs = memo(() => safe(() => listOutputs(sql), log));
 
   new client.Gauge({
     name: 'airfeed_group_records',
@@ -93,11 +111,66 @@ export function createMetrics(sql: Sql, log: Logger): ServiceMetrics {
     },
   });
 
+  new client.Gauge({
+    name: 'airfeed_output_last_build_timestamp_seconds',
+    help: 'When each output (grype) was last built successfully, by any process (Unix time)',
+    labelNames: ['output'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const o of await outputs()) if (o.builtAt) this.set({ output: o.name }, o.builtAt.getTime() / 1000);
+    },
+  });
+  new client.Gauge({
+    name: 'airfeed_output_data_timestamp_seconds',
+    help: "The data time written into each output (grype's `built`): the newest data it holds (Unix time)",
+    labelNames: ['output'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const o of await outputs()) if (o.dataTime) this.set({ output: o.name }, o.dataTime.getTime() / 1000);
+    },
+  });
+  new client.Gauge({
+    name: 'airfeed_output_data_seq',
+    help: 'The highest change sequence among the groups each output was last built from',
+    labelNames: ['output'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const o of await outputs()) if (o.dataSeq !== null) this.set({ output: o.name }, o.dataSeq);
+    },
+  });
+  new client.Gauge({
+    name: 'airfeed_output_bytes',
+    help: 'Size of each output as published (the grype archive)',
+    labelNames: ['output'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const o of await outputs()) if (o.bytes !== null) this.set({ output: o.name }, o.bytes);
+    },
+  });
+  new client.Gauge({
+    name: 'airfeed_output_failing',
+    help: '1 when the newest build attempt of an output failed (the previous build is still served), else 0',
+    labelNames: ['output'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const o of await outputs()) this.set({ output: o.name }, o.lastError !== null ? 1 : 0);
+    },
+  });
+
   return {
     registry,
     observeSync(driver, outcome, seconds) {
       syncRuns.inc({ driver, outcome });
       if (outcome !== 'skipped') syncDuration.observe({ driver, outcome }, seconds);
+    },
+    observeOutput(output, outcome, seconds) {
+      outputBuilds.inc({ output, outcome });
+      outputDuration.observe({ output, outcome }, seconds);
     },
   };
 }

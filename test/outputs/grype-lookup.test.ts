@@ -1,0 +1,171 @@
+/**
+ * The grype database finds what airfeed's engine finds, and nothing else: for Alpine data (the demo
+ * mirror and the test fixture mirror) and for the engine's own fixture inventories, every installed
+ * package is matched twice, by the engine's matcher over the store's records and by grype's lookup
+ * (grype-lookup.ts) over the SQLite file, and the two must name the same vulnerabilities with the
+ * same fixes. Installed versions are every fixed version any record names for the package, plus one
+ * below all of them and one above, so each range is tried below, at and past its fix.
+ */
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Distro, InstalledPackage, Inventory } from '../../engine-client/inputs/index.ts';
+import { parseInput } from '../../engine-client/inputs/index.ts';
+import { type Lookup, matchInventory } from '../../engine-client/match/match.ts';
+import { fromNormalized } from '../../engine-client/sources/convert.ts';
+import type { AffectedRow } from '../../engine-client/store/types.ts';
+import { buildGrypeDatabase } from '../../feed-service/outputs/grype/build.ts';
+import type { Sql } from '../../feed-service/storage/db.ts';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { tempDir } from '../helpers/mirror.ts';
+import { DEMO_MIRROR, openReadOnly, syncAlpine } from './grype-helpers.ts';
+import { grypeFindings, resolveOs } from './grype-lookup.ts';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
+
+/** The engine's lookup, answered from the feed service's records (what an engine synced from it holds). */
+function storeLookup(sql: Sql): Lookup {
+  return async (group, names) => {
+    const rows = await sql<{ id: string; doc: string }[]>`select id, doc from records where group_name = ${group} and not deleted`;
+    const wanted = new Set(names);
+    const out: AffectedRow[] = [];
+    for (const r of rows) {
+      const u = fromNormalized(JSON.parse(r.doc), group, r.id, r.doc);
+      if (typeof u === 'string') throw new Error(u);
+      for (const a of u.affected) {
+        if (wanted.has(a.package)) out.push({ group, vulnId: r.id, package: a.package, scheme: a.scheme, fixed: a.fixed, ranges: a.ranges, severity: u.severity, link: u.link });
+      }
+    }
+    return out;
+  };
+}
+
+/** An os-release VERSION_ID for a group's release: a point release, or edge's alpha. */
+function versionId(release: string): string {
+  return release === 'edge' ? '3.21_alpha20240807' : `${release}.3`;
+}
+
+interface Compared {
+  packages: number;
+  /** Packages with at least one finding. */
+  affected: number;
+  matches: number;
+}
+
+/** Matches `inv` both ways and expects the same findings per package; returns how much was compared. */
+async function compare(sql: Sql, grype: Database.Database, inv: Inventory, distro: Distro): Promise<Compared> {
+  const groups = await sql<{ name: string }[]>`select name from groups where enabled`;
+  const engine = await matchInventory(inv, { lookup: storeLookup(sql), available: new Set(groups.map((g) => g.name)), distro });
+  expect(engine.problems).toEqual([]);
+  const osIds = resolveOs(grype, distro.id, versionId(distro.release));
+  expect(osIds.length, `grype resolves ${distro.id} ${versionId(distro.release)} to an operating system`).toBeGreaterThan(0);
+  let matches = 0;
+  let affected = 0;
+  for (const pkg of inv.packages) {
+    const fromEngine = engine.matches
+      .filter((m) => m.location === pkg.location)
+      .map((m) => ({ id: m.vulnId, fix: m.fixedVersion }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const names = [pkg.name, ...(pkg.source ? [pkg.source.name] : [])];
+    const fromGrype = grypeFindings(grype, osIds, names, pkg.source?.version ?? pkg.version);
+    expect(fromGrype, `${pkg.name} ${pkg.version} (${pkg.location}) on ${distro.id}:${distro.release}`).toEqual(fromEngine);
+    matches += fromEngine.length;
+    if (fromEngine.length > 0) affected++;
+  }
+  return { packages: inv.packages.length, affected, matches };
+}
+
+/** One inventory per group: every package any record names, at every version any record names for it, and below and above them. */
+async function syntheticInventory(sql: Sql, group: string): Promise<Inventory> {
+  const fixes = await sql<{ package: string; version: string }[]>`
+    select distinct f->>'package' as package, f->>'version' as version
+    from records r, jsonb_array_elements(r.doc::jsonb->'fixedIn') f
+    where not r.deleted`;
+  const inGroup = await sql<{ package: string }[]>`
+    select distinct f->>'package' as package from records r, jsonb_array_elements(r.doc::jsonb->'fixedIn') f
+    where r.group_name = ${group} and not r.deleted order by 1`;
+  const packages: InstalledPackage[] = [];
+  for (const { package: name } of inGroup) {
+    const versions = new Set(['0', '9999.0-r0', ...fixes.filter((f) => f.package === name && f.version !== 'None').map((f) => f.version)]);
+    for (const version of [...versions].sort()) packages.push({ name, version, kind: 'apk', location: `${group}/${name}@${version}` });
+  }
+  return { file: `synthetic ${group}`, format: 'apk-installed', packages };
+}
+
+for (const [label, mirror] of [['demo mirror', DEMO_MIRROR], ['test fixture mirror', path.join(FIXTURES, 'alpine/mirror')]] as const) {
+  describe(`grype lookup = engine match, Alpine ${label}`, () => {
+    let db: TestDb;
+    let grype: Database.Database;
+    beforeAll(async () => {
+      db = await createTestDb();
+      await syncAlpine(db.sql, mirror);
+      const dir = await tempDir('airfeed-grype-lookup-');
+      await buildGrypeDatabase(db.sql, dir);
+      grype = openReadOnly(path.join(dir, 'vulnerability.db'));
+    });
+    afterAll(async () => {
+      grype.close();
+      await db.drop();
+    });
+
+    it('agrees for every package and version the records name, in every release', async () => {
+      const groups = await db.sql<{ name: string }[]>`select name from groups order by name`;
+      expect(groups.length).toBeGreaterThan(1);
+      let total: Compared = { packages: 0, affected: 0, matches: 0 };
+      for (const { name } of groups) {
+        const inv = await syntheticInventory(db.sql, name);
+        const c = await compare(db.sql, grype, inv, { id: 'alpine', release: name.slice('alpine:'.length) });
+        total = { packages: total.packages + c.packages, affected: total.affected + c.affected, matches: total.matches + c.matches };
+      }
+      // Both sides found things (so agreeing is not agreeing on nothing), and cleared versions at or past a fix.
+      expect(total.matches).toBeGreaterThan(10);
+      expect(total.affected).toBeGreaterThan(0);
+      expect(total.affected).toBeLessThan(total.packages);
+    });
+
+    it("agrees on the engine's fixture inventories", async () => {
+      const inputs: [string, Distro][] = [
+        ['engine/inputs/apk-installed', { id: 'alpine', release: '3.20' }],
+        ['engine/inputs/syft-alpine-edge.json', { id: 'alpine', release: 'edge' }],
+        ['engine/inputs/cyclonedx-1.5-syft-alpine.json', { id: 'alpine', release: '3.20' }],
+      ];
+      for (const [file, distro] of inputs) {
+        const inv = await parseInput(path.join(FIXTURES, file));
+        const apk = { ...inv, packages: inv.packages.filter((p) => p.kind === 'apk') };
+        expect(apk.packages.length, file).toBeGreaterThan(0);
+        await compare(db.sql, grype, apk, inv.distro ?? distro);
+      }
+    });
+  });
+}
+
+describe('grype lookup, the parts that decide an operating system', () => {
+  let db: TestDb;
+  let grype: Database.Database;
+  beforeAll(async () => {
+    db = await createTestDb();
+    await syncAlpine(db.sql, DEMO_MIRROR);
+    const dir = await tempDir('airfeed-grype-os-');
+    await buildGrypeDatabase(db.sql, dir);
+    grype = openReadOnly(path.join(dir, 'vulnerability.db'));
+  });
+  afterAll(async () => {
+    grype.close();
+    await db.drop();
+  });
+
+  it('resolves point releases, edge alphas and unknown minors as grype does', () => {
+    const os = (id: number): string => {
+      const r = grype.prepare('select major_version, minor_version, label_version from operating_systems where id = ?').get(id) as Record<string, string>;
+      return r['label_version'] || `${r['major_version']}.${r['minor_version']}`;
+    };
+    expect(resolveOs(grype, 'alpine', '3.20.3').map(os)).toEqual(['3.20']);
+    expect(resolveOs(grype, 'alpine', '3.21_alpha20240807').map(os)).toEqual(['edge']);
+    expect(resolveOs(grype, 'alpine', '3.21.0_alpha20240807').map(os)).toEqual(['edge']);
+    // No 3.22 rows: grype falls back to every 3.x release it has.
+    expect(resolveOs(grype, 'alpine', '3.22.1').map(os)).toEqual(['3.19', '3.20']);
+    // postmarketOS 24.06 is built on Alpine 3.20.
+    expect(resolveOs(grype, 'postmarketos', '24.06').map(os)).toEqual(['3.20']);
+    expect(resolveOs(grype, 'debian', '12')).toEqual([]);
+  });
+});
