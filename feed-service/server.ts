@@ -66,7 +66,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Responses in progress, so shutdown can close each keep-alive connection once its response is out.
   const inFlight = new Set<ServerResponse>();
   try {
-    app = await buildApp({ sql: db.sql, log, auth: service.auth, overlapSeconds: service.overlapSeconds, metrics, sync: scheduler, bundles: service.bundles });
+    app = await buildApp({
+      sql: db.sql, log, auth: service.auth, overlapSeconds: service.overlapSeconds, metrics, sync: scheduler, bundles: service.bundles, drivers: opts.drivers ?? DRIVERS,
+    });
     app.server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inFlight.add(res);
       res.once('close', () => inFlight.delete(res));

@@ -58,6 +58,14 @@ export const ERROR_CODES = {
   ENGINE_DB_EMPTY: { status: 503, hint: 'The engine has no vulnerability data yet: run `airfeed-engine sync --from <url>` or `airfeed-engine import <bundle.tar>`.' },
   POLICY_INVALID: { status: 400, hint: 'Fix the policy file named (the message gives the field); see the README section "Policy".' },
   VERSION_INVALID: { status: 400, hint: 'Check the version strings against the scheme named; `airfeed-engine versions compare --help` lists the schemes.' },
+  RECORD_INVALID: {
+    status: 500,
+    hint: 'A record does not match the record schema (README.md, "Records"); the message names the record and the field. Nothing was written.',
+  },
+  NAME_UNMAPPED: {
+    status: 400,
+    hint: 'This airfeed has no entry for that distro, ecosystem or group in its names table (drivers/_framework/names.ts); the message names the entry to add. Use a known one meanwhile.',
+  },
   KEY_INVALID: { status: 400, hint: 'Check the key file named: it must be an Ed25519 key in PEM, as written by `airfeed keys generate`.' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 

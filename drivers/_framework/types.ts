@@ -6,8 +6,9 @@
 import type { Logger } from 'pino';
 import type { HttpClient } from './http.ts';
 import type { VulnRecord } from './record.ts';
+import type { V1Shape } from './shapes/index.ts';
 
-/** Anchore feed names that drivers publish into. */
+/** The Anchore feed names, whose /v1 shapes are in the shape registry (drivers/_framework/shapes). */
 export type FeedName = 'vulnerabilities' | 'nvdv2' | 'github';
 
 /** Opaque per-driver state kept between runs (ETags, Last-Modified, digests). JSON only. */
@@ -72,7 +73,13 @@ export interface GroupInfo {
 export interface Driver {
   /** Stable id, equal to the driver's folder name under drivers/. */
   id: string;
+  /** The feed the driver's groups belong to. */
   feed: FeedName;
+  /**
+   * The /v1 record shape of the driver's feed, for a driver that introduces a feed the shape
+   * registry does not know (drivers/_framework/shapes, `v1ShapeFor`); unused for the Anchore feeds.
+   */
+  v1Shape?: V1Shape;
   description: string;
   /** Upstream base URL used when no `--source` is given. */
   defaultSource: string;

@@ -7,6 +7,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { Driver } from '../../drivers/_framework/types.ts';
+import { DRIVERS } from '../../drivers/index.ts';
 import type { Sql } from '../storage/db.ts';
 import { adminRoutes, type SyncControl } from './admin.ts';
 import { createAuth } from './auth.ts';
@@ -34,6 +36,8 @@ export interface AppOptions {
   sync?: SyncControl;
   /** Bundle uploads (POST /v2/bundles): trusted keys, size limit, spool directory; without it, uploads answer 503. */
   bundles?: BundleUploadOptions;
+  /** The drivers whose feeds are served (default: the registry); a feed's /v1 shape may come from its driver. */
+  drivers?: readonly Driver[];
 }
 
 /** Builds the app with every route registered and ready; the caller listens or injects. */
@@ -83,7 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const v1 = { sql, auth, overlapSeconds: options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS, pageSize: options.pageSize ?? 1000 };
+  const v1 = { sql, auth, overlapSeconds: options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS, pageSize: options.pageSize ?? 1000, drivers: options.drivers ?? DRIVERS };
   await app.register(async (scope) => v1Routes(scope, v1));
   await app.register(async (scope) => v2Routes(scope, { sql, auth }));
   await app.register(async (scope) => adminRoutes(scope, { sql, auth, sync: options.sync }));

@@ -5,15 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isAirfeedError } from '../../../drivers/_framework/errors.ts';
-import type { Range, Severity } from '../../../drivers/_framework/record.ts';
+import type { FixState, Range, Severity } from '../../../drivers/_framework/record.ts';
 import type { InstalledPackage, Inventory } from '../../../engine-client/inputs/types.ts';
 import { matchInventory, matchKey } from '../../../engine-client/match/match.ts';
 import { inRanges } from '../../../engine-client/match/ranges.ts';
 import type { AffectedRow } from '../../../engine-client/store/types.ts';
 import { COMPARATORS } from '../../../drivers/_framework/versions/index.ts';
 
-function row(group: string, vulnId: string, pkg: string, scheme: string, fixed: string | null, extra: { ranges?: Range[]; severity?: Severity } = {}): AffectedRow {
-  return { group, vulnId, package: pkg, scheme, fixed, ranges: extra.ranges ?? null, severity: extra.severity ?? 'Medium', link: null };
+function row(
+  group: string, vulnId: string, pkg: string, scheme: string, fixed: string | null,
+  extra: { ranges?: Range[]; severity?: Severity; state?: FixState; versions?: string[] } = {},
+): AffectedRow {
+  const state = extra.state ?? (fixed !== null || extra.ranges ? 'fixed' : 'affected');
+  return { group, vulnId, package: pkg, scheme, state, fixed, ranges: extra.ranges ?? null, versions: extra.versions ?? null, channel: null, severity: extra.severity ?? 'Medium', link: null };
 }
 
 function pkg(kind: InstalledPackage['kind'], name: string, version: string, source?: { name: string; version?: string }): InstalledPackage {
