@@ -87,7 +87,7 @@ describe('openEngineDatabase', () => {
     try {
       const config = { ...loadEngineConfig({}), databaseUrl: empty.url };
       const opened = await openEngineDatabase(config, silentLogger);
-      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 2, latest: 2 });
+      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 3, latest: 3 });
       expect(await migrateEngine(opened.sql, silentLogger)).toEqual([]);
       await opened.close();
       const err = await openEngineDatabase({ ...config, databaseUrl: service.url }, silentLogger).catch((e: unknown) => e);
@@ -147,7 +147,7 @@ describe('writeGroup', () => {
     expect(await ctid('GHSA-3')).toBe(untouched);
     expect(await lookupAffected(db.sql, G, ['lodash', 'minimist'])).toEqual([
       {
-        group: G, vulnId: 'GHSA-1', package: 'lodash', scheme: 'semver', fixed: '4.17.22', severity: 'High', link: 'https://github.com/advisories/GHSA-1',
+        group: G, vulnId: 'GHSA-1', package: 'lodash', scheme: 'semver', state: 'fixed', fixed: '4.17.22', versions: null, channel: null, severity: 'High', link: 'https://github.com/advisories/GHSA-1',
         ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.22' }] }],
       },
     ]);
