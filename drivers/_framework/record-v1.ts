@@ -7,9 +7,10 @@
  * - `schemaVersion: 2` is added;
  * - `fixedIn[].version` `"None"` becomes `state: "affected"` without a version, or `"will_not_fix"`
  *   when the entry says `vendorAdvisory.noAdvisory: true` (Anchore's "won't fix");
- * - `"0"` in a distro scheme (apk, dpkg, rpm) without ranges becomes `state: "not_affected"`: secdb's
- *   and Debian's "this package here never had the flaw" (drivers/alpine/README.md, "Decisions");
- * - any other version is `state: "fixed"` with that version;
+ * - `"0"` without ranges becomes `state: "not_affected"`: a fix in the lowest version is secdb's and
+ *   Debian's "this package here never had the flaw" (drivers/alpine/README.md, "Decisions");
+ * - any other version is `state: "fixed"` with that version; an entry with ranges is `fixed` when it
+ *   has a version or a range has a `fixed` event, the ranges carrying the truth;
  * - empty `ranges: []` and `ecosystem: ""` are left out (version 2 spells "none" by absence);
  * - `cvss[]` gains `exploitabilityScore`, `impactScore` and `type` as null; `baseSeverity` is upper-cased
  *   (`Critical` → `CRITICAL`, FIRST's spelling);
@@ -32,7 +33,6 @@ import {
 const nonEmpty = z.string().min(1);
 const isoTime = z.iso.datetime({ offset: true });
 const V1_SCHEMES = ['apk', 'dpkg', 'rpm', 'semver', 'pep440', 'maven', 'gem', 'go'] as const;
-const DISTRO_SCHEMES: ReadonlySet<string> = new Set(['apk', 'dpkg', 'rpm']);
 
 const RangeV1 = z.strictObject({
   type: z.enum(['ECOSYSTEM', 'SEMVER', 'GIT']),
@@ -95,19 +95,17 @@ function utc(t: string | null): string | null {
 
 function upgradeFixedIn(f: VulnRecordV1['fixedIn'][number]): FixedIn {
   const ranges = f.ranges && f.ranges.length > 0 ? f.ranges : undefined;
+  const real = f.version !== 'None' && f.version !== '0';
+  const noFix = f.vendorAdvisory?.noAdvisory && f.version === 'None' ? 'will_not_fix' : 'affected';
   let state: FixedIn['state'];
-  let version: string | undefined;
-  if (f.version === 'None') state = f.vendorAdvisory?.noAdvisory ? 'will_not_fix' : 'affected';
-  else if (f.version === '0' && DISTRO_SCHEMES.has(f.versionScheme) && ranges === undefined) state = 'not_affected';
-  else {
-    state = 'fixed';
-    version = f.version;
-  }
+  if (ranges) state = real || ranges.some((r) => r.events.some((e) => 'fixed' in e)) ? 'fixed' : noFix;
+  else if (f.version === '0') state = 'not_affected';
+  else state = real ? 'fixed' : noFix;
   return {
     package: f.package,
     versionScheme: f.versionScheme,
     state,
-    ...(version === undefined ? {} : { version }),
+    ...(real ? { version: f.version } : {}),
     ...(ranges ? { ranges } : {}),
     ...(f.ecosystem ? { ecosystem: f.ecosystem } : {}),
     ...(f.vendorAdvisory ? { vendorAdvisory: f.vendorAdvisory } : {}),

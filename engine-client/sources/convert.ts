@@ -54,7 +54,6 @@ const AnchoreNvd = z.looseObject({
   severity: Severity,
 });
 
-const DISTRO_SCHEMES: ReadonlySet<string> = new Set(['apk', 'dpkg', 'rpm']);
 
 function issue(err: z.ZodError): string {
   const first = err.issues[0];
@@ -146,11 +145,11 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
   const v = parsed.data.Vulnerability;
   if (v.NamespaceName !== group) return `record ${v.Name} has NamespaceName ${v.NamespaceName}, not ${group}`;
   // Anchore's spellings as the record upgrade reads them: "None" is no fix ("won't fix" with NoAdvisory),
-  // a distro fix in "0" is "never affected".
+  // a fix in "0" is "never affected".
   const affected = v.FixedIn.map((f): AffectedEntry => {
     const state = f.Version === NO_FIX
       ? (f.VendorAdvisory?.NoAdvisory ? 'will_not_fix' : 'affected')
-      : f.Version === '0' && DISTRO_SCHEMES.has(f.VersionFormat) ? 'not_affected' : 'fixed';
+      : f.Version === '0' ? 'not_affected' : 'fixed';
     return { package: f.Name, scheme: f.VersionFormat, state, fixed: state === 'fixed' ? f.Version : null, ranges: null, versions: null, channel: null };
   });
   return { id: v.Name, deleted: false, severity: v.Severity, link: v.Link ?? null, doc, affected };

@@ -24,5 +24,5 @@ export function toV1(r: VulnRecord): VulnRecordV1 {
       ...(f.ecosystem ? { ecosystem: f.ecosystem } : {}),
     })),
     references: r.references.map((x) => ({ url: x.url, ...(x.type ? { type: x.type } : {}) })),
-  } as VulnRecordV1;
+  };
 }
