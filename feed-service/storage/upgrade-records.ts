@@ -5,7 +5,8 @@
  * records came from bundles.
  *
  * Per group, in one transaction holding the group's write lock (so apply and other replicas wait):
- * the rows still at schema 1 are read in id order, in batches; each document is validated as version
+ * the rows still at schema 1 are read in id order (the database's collation, so the partial index
+ * records_old_schema serves each batch), in batches; each document is validated as version
  * 1, upgraded (drivers/_framework/record-v1.ts), serialized as canonical JSON and hashed again. A live
  * record whose document changed gets the next change-sequence value (in id order) and `updated_at =
  * now()`, so /v2 cursors, /v1 `since` and delta bundles carry it once more; a tombstone gets its new
@@ -60,8 +61,8 @@ async function upgradeGroup(tx: Tx, group: string): Promise<{ records: number; t
   for (;;) {
     const rows = await tx<OldRow[]>`
       select id, doc, deleted from records
-      where group_name = ${group} and schema_version < ${RECORD_SCHEMA_VERSION} and id collate "C" > ${last}
-      order by id collate "C" limit ${BATCH}`;
+      where group_name = ${group} and schema_version < ${RECORD_SCHEMA_VERSION} and id > ${last}
+      order by id limit ${BATCH}`;
     if (rows.length === 0) break;
     last = rows[rows.length - 1]?.id ?? last;
     const docs = rows.map((r) => upgradeDoc(group, r));
