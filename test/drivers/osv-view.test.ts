@@ -89,6 +89,42 @@ describe('the OSV view of an Alpine record', () => {
   });
 });
 
+describe('OSV in', () => {
+  const ubuntu = {
+    schema_version: '1.7.0',
+    id: 'UBUNTU-CVE-2014-2901',
+    details: "wolfssl before 3.2.0 does not properly issue certificates for a server's hostname.",
+    aliases: [],
+    upstream: ['CVE-2014-2901'],
+    severity: [{ type: 'Ubuntu', score: 'medium' }, { type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:N' }],
+    published: '2019-11-21T23:15:00Z',
+    modified: '2025-08-01T04:49:26Z',
+    affected: [{
+      package: { ecosystem: 'Ubuntu:Pro:16.04:LTS', name: 'wolfssl', purl: 'pkg:deb/ubuntu/wolfssl@3.4.8+dfsg-1?arch=source&distro=esm-apps/xenial' },
+      ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }],
+      versions: ['3.4.8+dfsg-1'],
+      ecosystem_specific: {},
+    }],
+    references: [{ type: 'REPORT', url: 'https://ubuntu.com/security/CVE-2014-2901' }],
+  };
+
+  it('keeps an Ubuntu Pro entry\'s ecosystem, its versions and vendor severity, and gives the document back normalized', () => {
+    const r = fromOsv(ubuntu, { group: 'ubuntu:16.04', severity: 'Medium', provenance: { driver: 'test', source: 'x' } });
+    expect(r.vendorSeverities).toEqual([{ source: 'Ubuntu', value: 'medium' }]);
+    expect(r.cvss.map((c) => [c.version, c.baseScore])).toEqual([['3.1', null]]);
+    expect(r.fixedIn).toEqual([{
+      package: 'wolfssl', versionScheme: 'dpkg', state: 'affected', ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], versions: ['3.4.8+dfsg-1'],
+      ecosystem: 'Ubuntu:Pro:16.04:LTS', purl: ubuntu.affected[0]?.package.purl,
+    }]);
+    expect(toOsv(r, { deleted: false, updatedAt: null })).toEqual(normalize(ubuntu));
+  });
+
+  it('refuses a per-package severity, which the record has no place for', () => {
+    const doc = { ...ubuntu, affected: [{ ...ubuntu.affected[0], severity: [{ type: 'Ubuntu', score: 'low' }] }] };
+    expect(() => fromOsv(doc, { group: 'ubuntu:16.04', provenance: { driver: 'test', source: 'x' } })).toThrow('fromOsv: UBUNTU-CVE-2014-2901: affected[].severity has no place in the record');
+  });
+});
+
 describe.skipIf(!realdataPresent || !osvSchemaPresent)(`the OSV view of every real Alpine record${realdataPresent ? OSV_SKIP_NOTE : ' (skipped: ../shared/realdata is absent, as in a fresh clone)'}`, () => {
   let ws: string;
   beforeAll(async () => {

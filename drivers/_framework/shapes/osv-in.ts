@@ -40,6 +40,7 @@ const OsvDoc = z.looseObject({
     .array(
       z.strictObject({
         package: z.strictObject({ ecosystem: z.string(), name: z.string(), purl: z.string().optional() }),
+        severity: z.unknown().optional(),
         ranges: z.array(z.strictObject({ type: z.enum(['ECOSYSTEM', 'SEMVER', 'GIT']), repo: z.string().optional(), events: z.array(z.record(z.string(), z.string())), database_specific: Obj.optional() })).optional(),
         versions: z.array(z.string()).optional(),
         ecosystem_specific: Obj.optional(),
@@ -89,7 +90,7 @@ export function fromOsv(value: unknown, options: FromOsvOptions): VulnRecord {
   }
   // Built loosely and checked as a whole by validateRecord below.
   const fixedIn = (doc.affected ?? []).map((a): Record<string, unknown> => {
-    if ('severity' in a) throw new Error(`fromOsv: ${doc.id}: affected[].severity has no place in the record`);
+    if (a.severity !== undefined) throw new Error(`fromOsv: ${doc.id}: affected[].severity has no place in the record`);
     const ranges = nonEmpty(a.ranges)?.map((r) => ({
       type: r.type,
       ...(r.repo !== undefined ? { repo: r.repo } : {}),
