@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import layers from './scripts/lint/layers.mjs';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.airfeed/**', '.airfeed-engine/**', 'dist/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.airfeed/**', '.airfeed-engine/**', 'dist/**', 'dist.tmp-*/**', 'dist.old-*/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -30,6 +30,20 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+  },
+  {
+    // Every skip says why, through skipUnless (test/helpers/skip.ts): the run's last lines list them.
+    files: ['test/**/*.ts'],
+    ignores: ['test/helpers/skip.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['skip', 'skipIf', 'runIf'].map((property) => ({
+          property,
+          message: 'Use skipUnless(condition, reason) from test/helpers/skip.ts, so that the run says what was skipped and why.',
+        })),
+      ],
     },
   },
   {

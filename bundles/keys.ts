@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AirfeedError } from '../drivers/_framework/errors.ts';
+import { fileError, fileProblem, readInputFile } from '../drivers/_framework/files.ts';
 import { sha256 } from './manifest.ts';
 
 export interface TrustedKey {
@@ -21,6 +22,11 @@ export interface TrustStore {
   keys: Map<string, TrustedKey>;
   /** The files and directories the keys came from, for messages. */
   sources: string[];
+  /**
+   * Who trusts the keys, for messages that must not name files (a service answering an HTTP client:
+   * "this service"). When set, refusals name the key ids only, never `sources` or a key's file.
+   */
+  owner?: string;
 }
 
 /** The key id: sha256 hex of the raw Ed25519 public key bytes (the same for the private key of the pair). */
@@ -35,7 +41,9 @@ export function keyIdOf(key: KeyObject): string {
 export async function generateKeyFiles(dir: string, name = 'airfeed-bundle'): Promise<{ keyId: string; privateFile: string; publicFile: string }> {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new AirfeedError('INPUT_INVALID', `key name "${name}" may use only letters, digits, dots, dashes and underscores`);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    throw new AirfeedError('FILE_UNUSABLE', `cannot create the key directory ${dir}: ${fileProblem(err).reason}`, { cause: err, hint: 'Name a directory (it is created when missing), not a file.' });
+  });
   const privateFile = path.join(dir, `${name}.key.pem`);
   const publicFile = path.join(dir, `${name}.pub.pem`);
   for (const f of [privateFile, publicFile]) {
@@ -51,11 +59,7 @@ export async function generateKeyFiles(dir: string, name = 'airfeed-bundle'): Pr
 }
 
 async function readKeyFile(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new AirfeedError('KEY_INVALID', `cannot read key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-  }
+  return (await readInputFile('key file', file, 'KEY_INVALID')).toString('utf8');
 }
 
 /** Reads an Ed25519 private key (PKCS#8 PEM) for signing. */
@@ -94,10 +98,12 @@ export async function loadPublicKey(file: string): Promise<TrustedKey> {
 export async function loadTrust(paths: readonly string[]): Promise<TrustStore> {
   const keys = new Map<string, TrustedKey>();
   for (const p of paths) {
-    const stat = await fs.stat(p).catch(() => undefined);
-    if (!stat) throw new AirfeedError('KEY_INVALID', `trusted key path ${p} does not exist`);
+    const unusable = (err: unknown): never => {
+      throw fileError('trusted key path', p, fileProblem(err), err, 'KEY_INVALID');
+    };
+    const stat = await fs.stat(p).catch(unusable);
     const files = stat.isDirectory()
-      ? (await fs.readdir(p)).filter((f) => f.endsWith('.pem') || f.endsWith('.pub')).sort().map((f) => path.join(p, f))
+      ? (await fs.readdir(p).catch(unusable)).filter((f) => f.endsWith('.pem') || f.endsWith('.pub')).sort().map((f) => path.join(p, f))
       : [p];
     for (const f of files) {
       const k = await loadPublicKey(f);

@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs/promises';
 import { AirfeedError } from '../drivers/_framework/errors.ts';
+import { openInputFile } from '../drivers/_framework/files.ts';
 
 const BLOCK = 512;
 const READ_CHUNK = 1024 * 1024;
@@ -200,13 +201,10 @@ export class TarReader {
     readonly label: string,
   ) {}
 
-  /** Opens `file` for reading. */
+  /** Opens `file` for reading; a path that is missing, a directory or unreadable is FILE_UNUSABLE naming it. */
   static async open(file: string): Promise<TarReader> {
-    const fh = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw new AirfeedError('INPUT_INVALID', `cannot read bundle ${file}: ${err.code ?? err.message}`, { cause: err });
-    });
-    const { size } = await fh.stat();
-    return new TarReader(fh, size, file);
+    const { handle, size } = await openInputFile('bundle', file);
+    return new TarReader(handle, size, file);
   }
 
   private fail(message: string): never {

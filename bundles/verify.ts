@@ -6,8 +6,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import { AirfeedError } from '../drivers/_framework/errors.ts';
+import { readInputFile } from '../drivers/_framework/files.ts';
 import type { Progress } from '../drivers/_framework/types.ts';
 import { type TrustedKey, type TrustStore, verifyBytes } from './keys.ts';
 import {
@@ -87,18 +87,19 @@ export function checkHeader(opened: OpenedBundle, options: VerifyOptions): Check
   const producer = raw['producer'] as { keyId?: unknown } | undefined;
   const keyId = typeof producer?.keyId === 'string' ? producer.keyId : undefined;
   if (keyId === undefined) throw new AirfeedError('BUNDLE_INVALID', `bundle ${file}: ${MANIFEST_NAME} names no producer.keyId`);
-  const key = options.trust.keys.get(keyId);
+  const { trust } = options;
+  const key = trust.keys.get(keyId);
   if (!key) {
-    const where = options.trust.sources.length > 0 ? options.trust.sources.join(', ') : 'no trust source';
-    throw new AirfeedError(
-      'BUNDLE_UNTRUSTED',
-      `bundle ${file} is signed by key ${keyId}, which is unknown or not trusted here (${options.trust.keys.size} trusted keys from ${where})`,
-    );
+    const n = trust.keys.size;
+    const where = trust.owner !== undefined
+      ? `${trust.owner} trusts ${n} key${n === 1 ? '' : 's'}`
+      : `${n} trusted keys from ${trust.sources.length > 0 ? trust.sources.join(', ') : 'no trust source'}`;
+    throw new AirfeedError('BUNDLE_UNTRUSTED', `bundle ${file} is signed by key ${keyId}, which is unknown or not trusted here (${where})`);
   }
   if (!verifyBytes(key.key, bytes, opened.signature)) {
     throw new AirfeedError(
       'BUNDLE_UNTRUSTED',
-      `bundle ${file}: bad signature: ${SIGNATURE_NAME} does not verify ${MANIFEST_NAME} with key ${keyId} (${key.file}); the manifest or the signature was altered`,
+      `bundle ${file}: bad signature: ${SIGNATURE_NAME} does not verify ${MANIFEST_NAME} with key ${keyId}${trust.owner === undefined ? ` (${key.file})` : ''}; the manifest or the signature was altered`,
     );
   }
   const manifest = validateManifest(raw, bytes, file);
@@ -275,10 +276,7 @@ export interface BaseBundle {
 export async function readBase(file: string): Promise<BaseBundle> {
   let raw: Record<string, unknown>;
   if (file.endsWith('.json')) {
-    const bytes = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {
-      throw new AirfeedError('INPUT_INVALID', `cannot read base manifest ${file}: ${err.code ?? err.message}`, { cause: err });
-    });
-    raw = parseManifestJson(bytes, file);
+    raw = parseManifestJson(await readInputFile('base manifest', file), file);
   } else {
     raw = parseManifestJson((await readManifest(file)).bytes, file);
   }

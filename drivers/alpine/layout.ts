@@ -2,11 +2,10 @@
  * The secdb layout shared by fetch and parse: `<branch>/<repo>.json` with branches `v3.20`, `edge`,
  * … and repos `main` and `community`. The workspace mirrors the upstream layout exactly.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { distroGroup, releaseOfCodename } from '../_framework/names.ts';
+import { compareStrings } from '../_framework/strings.ts';
 
 /** Branch directory names that become groups; anything else (`latest-stable`, files) is ignored. */
 export const BRANCH_RE = /^(v\d+\.\d+|edge)$/;
@@ -19,11 +18,6 @@ export type Repo = (typeof REPOS)[number];
 export interface BranchFiles {
   branch: string;
   repos: Repo[];
-}
-
-/** Code-unit string order: locale-independent, so output does not depend on the machine. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** `v3.20` → `3.20`, `edge` → `edge` (the names table's Alpine branch rule). */
@@ -67,14 +61,7 @@ export async function listBranches(dir: string): Promise<BranchFiles[]> {
   return out;
 }
 
-/** sha256 (hex) of a file, streamed; null when the file does not exist. */
-export async function sha256File(file: string): Promise<string | null> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  return hash.digest('hex');
+/** True for workspace files the driver manages: anything under a branch directory. */
+export function ownsKey(key: string): boolean {
+  return BRANCH_RE.test(key.split('/')[0] ?? '');
 }

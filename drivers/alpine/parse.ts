@@ -13,18 +13,17 @@
  *   ordering is kept: the first version upstream declares as carrying a fix.
  * - `provenance.source` lists every file that mentions the id, sorted and comma-separated.
  */
-import { createReadStream } from 'node:fs';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { AirfeedError } from '../_framework/errors.ts';
+import { readJsonFile } from '../_framework/read/validate.ts';
+import { compareStrings } from '../_framework/strings.ts';
+import { fingerprintFiles } from '../_framework/workspace.ts';
 import { type FixedIn, RECORD_SCHEMA_VERSION, type VulnRecord } from '../_framework/record.ts';
 import type { GroupInfo, ParseContext, ParsedGroup } from '../_framework/types.ts';
 import { compareApkLenient as compareApk } from '../_framework/versions/apk.ts';
 import { cleanIds, linkFor } from './ids.ts';
-import { type BranchFiles, compareStrings, fileKey, groupDescription, groupName, listBranches, type Repo } from './layout.ts';
+import { type BranchFiles, fileKey, groupDescription, groupName, listBranches, type Repo } from './layout.ts';
 
 /** Bumped whenever parse output changes for the same input, so fingerprints stop matching. */
 export const PARSER_VERSION = 'alpine-parse-2';
@@ -54,35 +53,9 @@ interface Accumulated {
   sources: Set<string>;
 }
 
-/** `packages[3].pkg.name` from a zod issue path. */
-function issuePath(p: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of p) out += typeof part === 'number' ? `[${part}]` : `${out === '' ? '' : '.'}${String(part)}`;
-  return out === '' ? '(top level)' : out;
-}
-
-/** Reads and validates one secdb file; any defect is SOURCE_INVALID naming the file. */
+/** Reads and validates one secdb file (strict UTF-8); any defect is SOURCE_INVALID naming the file. */
 export async function readSecdbFile(workspace: string, key: string): Promise<SecdbFile> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(workspace, key), 'utf8');
-  } catch (err) {
-    throw new AirfeedError('SOURCE_INVALID', `alpine: ${key}: cannot read the file: ${(err as Error).message}`, { cause: err });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
-  } catch (err) {
-    throw new AirfeedError('SOURCE_INVALID', `alpine: ${key}: malformed JSON (truncated or corrupt): ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = SecdbFile.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const what = issue ? `${issuePath(issue.path)}: ${issue.message}` : parsed.error.message;
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : '';
-    throw new AirfeedError('SOURCE_INVALID', `alpine: ${key}: not a secdb file: ${what}${more}`, { cause: parsed.error });
-  }
-  return parsed.data;
+  return readJsonFile(path.join(workspace, key), SecdbFile, { label: `alpine: ${key}`, what: 'not a secdb file' });
 }
 
 /** Folds one file's entries into `acc` (id → package → lowest fixed version). */
@@ -171,16 +144,7 @@ function checkHeader(doc: SecdbFile, branch: string, repo: Repo, key: string, lo
 
 /** sha256 over the parser version and, per file in sorted order, its key, size and bytes. */
 export async function groupFingerprint(workspace: string, b: BranchFiles): Promise<string> {
-  const hash = createHash('sha256');
-  hash.update(`${PARSER_VERSION}\n`);
-  for (const repo of b.repos) {
-    const key = fileKey(b.branch, repo);
-    const file = path.join(workspace, key);
-    const { size } = await fs.stat(file);
-    hash.update(`${key}\n${size}\n`);
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  }
-  return hash.digest('hex');
+  return fingerprintFiles(PARSER_VERSION, workspace, b.repos.map((repo) => fileKey(b.branch, repo)));
 }
 
 /** Branches of the workspace in group-name order (plain string order: `alpine:3.10` < `alpine:3.2` < `alpine:edge`). */

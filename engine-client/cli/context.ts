@@ -1,10 +1,10 @@
 /** What every engine command that touches the store needs: configuration, logger, database. */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { resolveTrust, type TrustStore } from '../../bundles/keys.ts';
+import type { TrustStore } from '../../bundles/keys.ts';
 import { createLogger } from '../../drivers/_framework/log.ts';
-import { type EngineConfig, loadEngineConfig } from '../config.ts';
-import { type Database, openEngineDatabase } from '../store/db.ts';
+import type { EngineConfig } from '../config.ts';
+import type { Database } from '../store/db.ts';
 
 export interface EngineContext {
   config: EngineConfig;
@@ -19,6 +19,8 @@ export function cliLogger(): Logger {
 
 /** Opens the engine's database (migrating it), runs `fn`, and always closes the database again. */
 export async function withEngine<T>(fn: (ctx: EngineContext) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+  // Loaded on use, not at the top: `--help`, `--version` and `versions` never load the database.
+  const [{ loadEngineConfig }, { openEngineDatabase }] = await Promise.all([import('../config.ts'), import('../store/db.ts')]);
   const config = loadEngineConfig();
   const log = cliLogger();
   const db = await openEngineDatabase(config, log, options);
@@ -31,10 +33,6 @@ export async function withEngine<T>(fn: (ctx: EngineContext) => Promise<T>, opti
 
 /** Trust from --trust paths, or the engine's directory `<AIRFEED_ENGINE_HOME>/trusted-keys`. */
 export async function engineTrust(paths: string[]): Promise<TrustStore> {
+  const [{ resolveTrust }, { loadEngineConfig }] = await Promise.all([import('../../bundles/keys.ts'), import('../config.ts')]);
   return resolveTrust(paths, path.join(loadEngineConfig().home, 'trusted-keys'));
-}
-
-/** Commander's collector for repeatable options. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -1,10 +1,7 @@
 /** `airfeed-engine db status|migrate`: what the engine holds, how old it is, and its schema. */
 import type { Command } from 'commander';
-import { parseDuration } from '../../bundles/manifest.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { table, when } from '../../drivers/_framework/cli/format.ts';
-import { engineSchemaStatus, migrateEngine } from '../store/db.ts';
-import { engineStatus } from '../store/status.ts';
 import { withEngine } from './context.ts';
 
 /** A duration for people: `3d 4h`, `12m`. */
@@ -24,6 +21,8 @@ export function registerDb(program: Command): void {
     .option('--max-age <duration>', 'data older than this is stale (default: $AIRFEED_ENGINE_MAX_AGE or 3d)')
     .option('--json', 'print JSON')
     .action(async (flags: { maxAge?: string; json?: boolean }) => {
+      // Loaded on use, so that `--help` and `--version` start fast.
+      const [{ parseDuration }, { engineStatus }] = await Promise.all([import('../../bundles/manifest.ts'), import('../store/status.ts')]);
       let maxAgeMs: number | undefined;
       if (flags.maxAge !== undefined) {
         try {
@@ -58,6 +57,7 @@ export function registerDb(program: Command): void {
   db.command('migrate')
     .description('apply pending schema migrations (also done on every start)')
     .action(async () => {
+      const { engineSchemaStatus, migrateEngine } = await import('../store/db.ts');
       const { applied, status } = await withEngine(async (ctx) => ({ applied: await migrateEngine(ctx.db.sql, ctx.log), status: await engineSchemaStatus(ctx.db.sql) }), { migrate: false });
       console.log(applied.length > 0 ? `applied migrations ${applied.join(', ')}; schema at version ${status.current}` : `schema up to date (version ${status.current})`);
     });

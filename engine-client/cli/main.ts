@@ -4,7 +4,6 @@
  * passing policy), 1 a failing policy (or a comparison batch with ERR lines), 2 an error.
  */
 import { Command } from 'commander';
-import type { ErrorCode } from '../../drivers/_framework/errors.ts';
 import { reportError } from '../../drivers/_framework/cli/report.ts';
 import { registerDb } from './db-command.ts';
 import { registerScan } from './scan-command.ts';
@@ -34,18 +33,12 @@ export function buildEngineProgram(): Command {
   return program;
 }
 
-// The catalogue's hints for these speak of driver mirrors; from the engine the fix is the --from URL.
-const ENGINE_HINTS: Partial<Record<ErrorCode, string>> = {
-  SOURCE_UNREACHABLE: 'Check that the feed service at --from is running and reachable from here (or import a bundle instead).',
-  SOURCE_HTTP_ERROR: 'The feed service answered with an error: check the --from URL, and --token if the service requires one.',
-};
-
 /** Runs the CLI with `argv` and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildEngineProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    return reportError(err, { program: 'airfeed-engine', exitCode: EXIT_ERROR, hints: ENGINE_HINTS });
+    return reportError(err, { program: 'airfeed-engine', exitCode: EXIT_ERROR });
   }
 }

@@ -4,14 +4,13 @@
  * fast; a store without the data the input needs is an error (exit 2), never a clean result.
  */
 import type { Command } from 'commander';
+import { inputFile } from '../../drivers/_framework/cli/args.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { SEVERITIES } from '../../drivers/_framework/record.ts';
 import { INPUT_FORMATS, type InputFormat, isInputFormat, parseDistroFlag, parseInput, readOsRelease } from '../inputs/index.ts';
 import type { Distro } from '../inputs/types.ts';
-import { matchInventory } from '../match/match.ts';
-import { defaultPolicy, evaluatePolicy, loadPolicy, type Policy } from '../policy/policy.ts';
-import { reportJson, reportTable, type ScanReport } from '../report/report.ts';
-import { groupStatus, listGroups, lookupAffected } from '../store/status.ts';
+import type { Policy } from '../policy/policy.ts';
+import type { ScanReport } from '../report/report.ts';
 import { withEngine } from './context.ts';
 
 interface ScanFlags {
@@ -35,6 +34,7 @@ function inputFormat(value: string | undefined): InputFormat | undefined {
 }
 
 async function policyOf(flags: ScanFlags): Promise<Policy> {
+  const { defaultPolicy, loadPolicy } = await import('../policy/policy.ts');
   const policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
   if (flags.failOn === undefined) return policy;
   const failOn = SEVERITIES.find((s) => s.toLowerCase() === flags.failOn?.toLowerCase()) ?? (flags.failOn.toLowerCase() === 'none' ? 'none' : undefined);
@@ -44,11 +44,18 @@ async function policyOf(flags: ScanFlags): Promise<Policy> {
 
 /** Scans one input; returns the report (the caller prints it and sets the exit code). */
 export async function scan(file: string, flags: ScanFlags, now: Date): Promise<ScanReport> {
+  // Matching, policy and store modules load on use, so that `--help` and `--version` start fast.
+  const [{ checkDistro, matchInventory }, { evaluatePolicy }, { groupStatus, listGroups, lookupAffected }] = await Promise.all([
+    import('../match/match.ts'),
+    import('../policy/policy.ts'),
+    import('../store/status.ts'),
+  ]);
   const format = inputFormat(flags.inputFormat);
   const inventory = await parseInput(file, format === undefined ? {} : { format });
   let distro: Distro | undefined;
   if (flags.distro !== undefined) distro = parseDistroFlag(flags.distro);
   else if (flags.osRelease !== undefined) distro = await readOsRelease(flags.osRelease);
+  checkDistro(inventory, distro ?? inventory.distro);
   const policy = await policyOf(flags);
   return withEngine(async (ctx) => {
     const sql = ctx.db.sql;
@@ -86,12 +93,12 @@ export function registerScan(program: Command): void {
         "with the distro's own version rules; language packages by their ecosystem's ranges.\n\n" +
         'Exit code: 0 the policy passes, 1 it fails, 2 error (bad input, no data for the distro, …).',
     )
-    .argument('<input>', `input file: ${INPUT_FORMATS.join(', ')} (detected from the content)`)
+    .argument('<input>', `input file: ${INPUT_FORMATS.join(', ')} (detected from the content)`, inputFile('input'))
     .option('--format <format>', 'output: table (for people) or json (for machines)', 'table')
     .option('--input-format <format>', `say what the input is instead of detecting it: ${INPUT_FORMATS.join(', ')}`)
     .option('--distro <id:release>', 'the distro release the packages come from (alpine:3.20, debian:12, ubuntu:22.04, rhel:9); overrides the input')
-    .option('--os-release <file>', "read the distro release from an os-release file (the scanned system's /etc/os-release)")
-    .option('--policy <file>', 'policy file, JSON or YAML (failOn, failOnUnknown, allowlist); default: fail on High and above')
+    .option('--os-release <file>', "read the distro release from an os-release file (the scanned system's /etc/os-release)", inputFile('os-release file'))
+    .option('--policy <file>', 'policy file, JSON or YAML (failOn, failOnUnknown, allowlist); default: fail on High and above', inputFile('policy'))
     .option('--fail-on <severity>', `override the policy's failOn: ${SEVERITIES.join(', ')}, none`)
     .addHelpText(
       'after',
@@ -102,6 +109,7 @@ export function registerScan(program: Command): void {
     )
     .action(async (file: string, flags: ScanFlags) => {
       const output = outputFormat(flags.format);
+      const { reportJson, reportTable } = await import('../report/report.ts');
       const report = await scan(file, flags, new Date());
       console.log(output === 'json' ? JSON.stringify(reportJson(report), null, 2) : reportTable(report));
       if (!report.verdict.pass) process.exitCode = 1;

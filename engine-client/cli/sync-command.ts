@@ -2,12 +2,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { HttpClient } from '../../drivers/_framework/http.ts';
+import { inputFile, inputPaths } from '../../drivers/_framework/cli/args.ts';
 import { table } from '../../drivers/_framework/cli/format.ts';
 import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
-import { importBundleIntoEngine } from '../sources/bundle.ts';
-import { syncFromService } from '../sources/service.ts';
-import { collect, engineTrust, withEngine } from './context.ts';
+import { engineTrust, withEngine } from './context.ts';
 
 function protocolOf(value: string): 'auto' | 'v2' | 'v1' {
   if (value === 'auto' || value === 'v2' || value === 'v1') return value;
@@ -31,6 +29,8 @@ export function registerSources(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  airfeed-engine sync --from http://feeds.internal:8080\n  airfeed-engine sync --from https://anchore.example/v1/service/feeds --protocol v1 --groups alpine:3.20')
     .action(async (flags: { from: string; protocol: string; groups?: string; token?: string; json?: boolean }) => {
+      // Loaded on use (here and in import), so that `--help` and `--version` start fast.
+      const [{ HttpClient }, { syncFromService }] = await Promise.all([import('../../drivers/_framework/http.ts'), import('../sources/service.ts')]);
       const protocol = protocolOf(flags.protocol);
       const token = flags.token ?? process.env['AIRFEED_ENGINE_TOKEN'];
       const result = await withEngine(async (ctx) => {
@@ -71,13 +71,14 @@ export function registerSources(program: Command): void {
       'verify a signed bundle completely (trusted signature, every member size and digest, every record ' +
         'hash, order against what is installed), then load it in one transaction. A refused bundle changes nothing.',
     )
-    .argument('<bundle.tar>', 'bundle file written by `airfeed bundle export`')
-    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_ENGINE_HOME/trusted-keys)', collect, [])
+    .argument('<bundle.tar>', 'bundle file written by `airfeed bundle export`', inputFile('bundle'))
+    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_ENGINE_HOME/trusted-keys)', inputPaths('trusted key path'), [])
     .option('--allow-expired', 'accept a bundle past its expiry time')
     .option('--allow-downgrade', 'accept a full bundle older than the one installed (a deliberate rollback)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  airfeed-engine import full.tar --trust producer.pub.pem\n  airfeed-engine import delta.tar      # trusts the keys in $AIRFEED_ENGINE_HOME/trusted-keys')
     .action(async (file: string, flags: { trust: string[]; allowExpired?: boolean; allowDowngrade?: boolean; json?: boolean }) => {
+      const { importBundleIntoEngine } = await import('../sources/bundle.ts');
       const trust = await engineTrust(flags.trust);
       const result = await withEngine(async (ctx) => {
         const progress = terminalProgress('import');

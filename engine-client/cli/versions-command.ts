@@ -2,24 +2,45 @@
  * `airfeed-engine versions compare <scheme> [a b]`: the tool an operator reaches for when asking
  * why something matched. With two versions it prints -1, 0 or 1; with none it reads `a<TAB>b` lines
  * from stdin and answers one line each, `ERR <reason>` for a line it cannot compare, so a batch of
- * 100,000 pairs never stops at the first bad one.
+ * 100,000 pairs never stops at the first bad one. stdout stays exactly one line per pair (external
+ * checkers feed it pairs); what the scheme's own tool would warn about (dpkg's `3.0!-5` "invalid
+ * character in version number") goes to stderr as `line <n>: <scheme>: "<version>": <warning>`.
  */
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { getComparator, InvalidVersionError, SCHEME_NAMES, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
+import { describeWarning, getComparator, InvalidVersionError, SCHEME_NAMES, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
+import type { Comparator } from '../../drivers/_framework/versions/index.ts';
 
-/** Compares every `a<TAB>b` line of `input`, writing one answer line each to `output`; returns the error-line count. */
-export async function compareLines(scheme: string, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {
+/** The warnings of both versions of a pair, each as `<scheme>: "<version>": <warning>`. */
+export function pairWarnings(cmp: Comparator, a: string, b: string): string[] {
+  const out: string[] = [];
+  for (const v of [a, b]) for (const w of cmp.warnings(v)) out.push(describeWarning(cmp.scheme, v, w));
+  return out;
+}
+
+/** Writes text to a stream, waiting for 'drain' when it asks to. */
+async function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (text !== '' && !stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+}
+
+/**
+ * Compares every `a<TAB>b` line of `input`, writing one answer line each to `output` and the
+ * warnings, prefixed `line <n>: `, to `warnings`; returns the error-line count.
+ */
+export async function compareLines(scheme: string, input: NodeJS.ReadableStream, output: NodeJS.WritableStream, warnings: NodeJS.WritableStream = process.stderr): Promise<number> {
   const cmp = getComparator(scheme);
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
   let errors = 0;
   let buf: string[] = [];
+  let warn: string[] = [];
   const flush = async (): Promise<void> => {
-    if (buf.length === 0) return;
     const text = buf.join('');
+    const wtext = warn.join('');
     buf = [];
-    if (!output.write(text)) await new Promise<void>((resolve) => output.once('drain', resolve));
+    warn = [];
+    await write(warnings, wtext);
+    await write(output, text);
   };
   let lineNo = 0;
   for await (const line of rl) {
@@ -30,7 +51,10 @@ export async function compareLines(scheme: string, input: NodeJS.ReadableStream,
       buf.push(`ERR line ${lineNo}: expected two versions separated by a TAB\n`);
     } else {
       try {
-        buf.push(`${cmp.compare(line.slice(0, tab), line.slice(tab + 1))}\n`);
+        const a = line.slice(0, tab);
+        const b = line.slice(tab + 1);
+        buf.push(`${cmp.compare(a, b)}\n`);
+        for (const w of pairWarnings(cmp, a, b)) warn.push(`line ${lineNo}: ${w}\n`);
       } catch (err) {
         if (!(err instanceof InvalidVersionError)) throw err;
         errors++;
@@ -65,7 +89,10 @@ export function registerVersions(program: Command): void {
           return;
         }
         if (b === undefined) throw new AirfeedError('INPUT_INVALID', 'give two versions, or none to read "a<TAB>b" lines from stdin');
-        console.log(String(getComparator(scheme).compare(a, b)));
+        const cmp = getComparator(scheme);
+        const answer = cmp.compare(a, b);
+        for (const w of pairWarnings(cmp, a, b)) console.error(`warning: ${w}`);
+        console.log(String(answer));
       } catch (err) {
         if (err instanceof InvalidVersionError || err instanceof UnknownSchemeError) throw new AirfeedError('VERSION_INVALID', err.message, { cause: err });
         throw err;

@@ -36,11 +36,6 @@ export function zodError(file: string, base: readonly PropertyKey[], what: strin
   return inputError(where, `${what}: ${issue?.message ?? error.message}${more}`, error, { file });
 }
 
-/** The error for a file that cannot be opened or read at all (missing, a directory, no permission). */
-export function readError(file: string, err: unknown): AirfeedError {
-  return inputError(file, `cannot read the file: ${err instanceof Error ? err.message : String(err)}`, err, { file });
-}
-
 /** A line quoted for a message, cut to 80 characters so a binary file does not flood the terminal. */
 export function quoteLine(line: string): string {
   return JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);

@@ -1,7 +1,7 @@
 /**
  * The scanning engine's inputs: the packages installed on a system (a package database) or listed
  * in an SBOM, as one Inventory the matcher reads. One module per format, in an explicit registry
- * sorted by format name. Without `--format` the format is told from the content, never from the
+ * sorted by format name. Without `--input-format` the format is told from the content, never from the
  * file name: the first bytes (`{` is JSON; gzip, XML and SPDX tag-value get a pointed error), then
  * a JSON document's top-level keys or the shape of a text file's first lines. Exactly one format
  * must claim the file, so detection cannot silently pick the wrong parser. A JSON file is parsed
@@ -39,7 +39,7 @@ export const PARSERS: Readonly<Record<InputFormat, InputParser>> = {
 
 /** Options of parseInput. */
 export interface ParseInputOptions {
-  /** The format, as `--format` names it; detected from the content when absent. */
+  /** The format, as `--input-format` names it; detected from the content when absent. */
   format?: InputFormat;
   /** The largest JSON input read, in bytes (default MAX_JSON_BYTES, 256 MiB). */
   maxJsonBytes?: number;
@@ -56,7 +56,7 @@ export function isInputFormat(name: string): name is InputFormat {
 /** The parser of a format name; INPUT_INVALID (listing the formats) for an unknown one. */
 export function getParser(format: string): InputParser {
   if (!isInputFormat(format)) {
-    throw new AirfeedError('INPUT_INVALID', `--format ${JSON.stringify(format)} is not a known input format; valid formats: ${INPUT_FORMATS.join(', ')}`);
+    throw new AirfeedError('INPUT_INVALID', `--input-format ${JSON.stringify(format)} is not a known input format; valid formats: ${INPUT_FORMATS.join(', ')}`);
   }
   return PARSERS[format];
 }
@@ -112,9 +112,9 @@ function pick(test: (p: InputParser) => boolean): InputParser[] {
 /** The error for content that no format (or more than one) of its kind claims. */
 function undetected(file: string, matched: readonly InputParser[], kind: 'json' | 'text'): AirfeedError {
   if (matched.length > 1) {
-    return inputError(file, `matches more than one format (${matched.map((p) => p.format).join(', ')}): pass --format`, undefined, { file });
+    return inputError(file, `matches more than one format (${matched.map((p) => p.format).join(', ')}): pass --input-format`, undefined, { file });
   }
   const list = pick((p) => p.input === kind).map((p) => `${p.describe} (${p.format})`).join(', ');
   const what = kind === 'json' ? 'a JSON document, but its top-level keys are not those of' : 'a text file, but its first lines are not those of';
-  return inputError(file, `cannot tell the input format: ${what} ${list}; pass --format if it is one of them`, undefined, { file });
+  return inputError(file, `cannot tell the input format: ${what} ${list}; pass --input-format if it is one of them`, undefined, { file });
 }

@@ -5,9 +5,8 @@
  * keeps every error a plain JSON path. Beyond the limit the user gets a clear error instead of an
  * out-of-memory crash (V8 strings also stop at about 512 MiB).
  */
-import { open, readFile, stat } from 'node:fs/promises';
-import { isAirfeedError } from '../../drivers/_framework/errors.ts';
-import { inputError, readError } from './errors.ts';
+import { fileError, fileProblem, openInputFile } from '../../drivers/_framework/files.ts';
+import { inputError } from './errors.ts';
 
 /** The largest JSON input read by default: 256 MiB. */
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -15,14 +14,19 @@ export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 /** How many bytes of a file format detection looks at. */
 export const HEAD_BYTES = 64 * 1024;
 
+/** Opens an input file (a regular file, readable); SCAN_INPUT_INVALID naming the problem otherwise. */
+function openInput(file: string): ReturnType<typeof openInputFile> {
+  return openInputFile('input', file, 'SCAN_INPUT_INVALID');
+}
+
+/** The error for a read that failed after the file was opened. */
+function readError(file: string, err: unknown): Error {
+  return fileError('input', file, fileProblem(err), err, 'SCAN_INPUT_INVALID');
+}
+
 /** The lines of a text file with their 1-based numbers, streamed; read failures become SCAN_INPUT_INVALID. */
 export async function* readLines(file: string): AsyncGenerator<[number, string], void, undefined> {
-  let fh;
-  try {
-    fh = await open(file, 'r');
-  } catch (err) {
-    throw readError(file, err);
-  }
+  const { handle: fh } = await openInput(file);
   const rl = fh.readLines({ encoding: 'utf8' });
   const lines = rl[Symbol.asyncIterator]();
   try {
@@ -44,34 +48,29 @@ export async function* readLines(file: string): AsyncGenerator<[number, string],
 
 /** The first HEAD_BYTES of a file, and whether that is the whole file. */
 export async function readHead(file: string): Promise<{ bytes: Buffer; complete: boolean }> {
+  const { handle: fh, size } = await openInput(file);
   try {
-    const fh = await open(file, 'r');
-    try {
-      const buf = Buffer.alloc(HEAD_BYTES);
-      const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
-      const size = (await fh.stat()).size;
-      return { bytes: buf.subarray(0, bytesRead), complete: bytesRead >= size };
-    } finally {
-      await fh.close();
-    }
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
+    return { bytes: buf.subarray(0, bytesRead), complete: bytesRead >= size };
   } catch (err) {
     throw readError(file, err);
+  } finally {
+    await fh.close().catch(() => undefined);
   }
 }
 
 /** Reads and parses a JSON file of at most `maxBytes`; too big, unreadable or not JSON are SCAN_INPUT_INVALID. */
 export async function readJson(file: string, maxBytes: number = MAX_JSON_BYTES): Promise<unknown> {
   let text: string;
+  const { handle, size } = await openInput(file);
   try {
-    const st = await stat(file);
-    if (!st.isFile()) throw inputError(file, 'is not a regular file', undefined, { file });
-    if (st.size > maxBytes) {
-      throw inputError(file, `is ${mib(st.size)}, over the ${mib(maxBytes)} limit for JSON inputs`, undefined, { file });
-    }
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (isAirfeedError(err)) throw err;
-    throw readError(file, err);
+    if (size > maxBytes) throw inputError(file, `is ${mib(size)}, over the ${mib(maxBytes)} limit for JSON inputs`, undefined, { file });
+    text = await handle.readFile('utf8').catch((err: unknown) => {
+      throw readError(file, err);
+    });
+  } finally {
+    await handle.close().catch(() => undefined);
   }
   try {
     return JSON.parse(stripBom(text)) as unknown;

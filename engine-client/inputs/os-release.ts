@@ -11,10 +11,10 @@
  * advisories (ELSA) for its own builds, and the Anchore feed has `ol:N` groups. Other ids keep their
  * id and VERSION_ID.
  */
-import { readFile } from 'node:fs/promises';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { readInputFile } from '../../drivers/_framework/files.ts';
 import { releaseOfCodename } from '../../drivers/_framework/names.ts';
-import { atLine, inputError, quoteLine, readError } from './errors.ts';
+import { atLine, inputError, quoteLine } from './errors.ts';
 import { stripBom } from './io.ts';
 import type { Distro } from './types.ts';
 
@@ -85,12 +85,7 @@ export function parseOsRelease(text: string, file: string): Distro {
 
 /** Reads and parses an os-release file (`--os-release <file>`). */
 export async function readOsRelease(file: string): Promise<Distro> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw readError(file, err);
-  }
+  const text = (await readInputFile('os-release file', file, 'SCAN_INPUT_INVALID')).toString('utf8');
   return parseOsRelease(text, file);
 }
 

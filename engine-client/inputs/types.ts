@@ -7,7 +7,7 @@
 export const PACKAGE_KINDS = ['apk', 'cargo', 'composer', 'deb', 'gem', 'go', 'maven', 'npm', 'nuget', 'pypi', 'rpm'] as const;
 export type PackageKind = (typeof PACKAGE_KINDS)[number];
 
-/** Input formats the engine reads (names used by `--format`). */
+/** Input formats the engine reads (names used by `--input-format`). */
 export const INPUT_FORMATS = ['apk-installed', 'cyclonedx', 'dpkg-status', 'npm-lock', 'rpm-qa', 'spdx', 'syft'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 

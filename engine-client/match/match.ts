@@ -7,15 +7,18 @@
  *
  * Distro feeds name source packages and give source versions (DESIGN.md, "source packages"), so a
  * binary is looked up by its source name and compared by its source version; the result says which
- * name and version matched. A version the comparator rejects is reported as a problem of the scan,
- * never guessed: a guessed order would turn into a wrong "fixed" or "affected" verdict.
+ * name and version matched. A version the comparator rejects (what the ecosystem's own tool
+ * refuses) is reported as a problem of the scan, never guessed: a guessed order would turn into a
+ * wrong "fixed" or "affected" verdict. A version the tool compares with only a warning (dpkg's
+ * `3.0!-5`, Maven's `3.1.52 `) is matched normally, and the warning is reported next to the result
+ * (`warnings`), naming the package, the version and, for a record's version, the vulnerability.
  */
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
 import type { AffectedRow } from '../store/types.ts';
-import { type Comparator, getComparator, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
+import { type Comparator, describeWarning, getComparator, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
 import { distroGroup, DISTRO_KINDS, groupFor, lookupName, schemeFor } from './namespaces.ts';
 import { inRanges } from './ranges.ts';
 
@@ -49,6 +52,18 @@ export interface Problem {
   message: string;
 }
 
+/** A version that was compared although its scheme's tool warns about it (not a failure of the scan). */
+export interface ScanWarning {
+  package: string;
+  /** The version warned about: the installed one, or the record's. */
+  version: string;
+  location: string;
+  /** Set when the version is the record's (a fixed version or range event). */
+  vulnId?: string;
+  group?: string;
+  message: string;
+}
+
 export interface MatchResult {
   distro: Distro | null;
   /** Groups consulted, with how many packages were looked up in each. */
@@ -58,6 +73,8 @@ export interface MatchResult {
   packages: number;
   matches: Match[];
   problems: Problem[];
+  /** Versions compared with a warning, each once per package (and vulnerability for a record's version). */
+  warnings: ScanWarning[];
 }
 
 /** Looks up the affected rows of many package names in one group. */
@@ -103,10 +120,58 @@ function problemOf(c: Candidate, row: AffectedRow, message: string): Problem {
   return { package: c.pkg.name, version: c.version, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message };
 }
 
+/**
+ * Per-candidate state of the matching loop: parsed installed versions per scheme, and the warnings
+ * found so far (deduplicated by their text). `cache` holds the warnings of record versions across
+ * the whole scan (distro fixed versions repeat across packages).
+ */
+interface Decision {
+  parsed: Map<string, unknown>;
+  warnings: ScanWarning[];
+  warned: Set<string>;
+  cache: Map<string, readonly string[]>;
+}
+
+function warnOnce(d: Decision, w: ScanWarning): void {
+  const key = `${w.vulnId ?? ''}\0${w.version}\0${w.message}`;
+  if (d.warned.has(key)) return;
+  d.warned.add(key);
+  d.warnings.push(w);
+}
+
+/** The warnings of a version, cached per scheme and text (they are rare, the versions are not). */
+function warningsOf(d: Decision, cmp: Comparator, v: string): readonly string[] {
+  const key = `${cmp.scheme}\0${v}`;
+  let w = d.cache.get(key);
+  if (w === undefined) d.cache.set(key, (w = cmp.warnings(v)));
+  return w;
+}
+
+/** Reports the warnings of the record's versions that a decision compared against. */
+function recordWarnings(d: Decision, c: Candidate, row: AffectedRow, cmp: Comparator, fixedText: string | null): void {
+  const versions: string[] = [];
+  if (row.ranges && row.ranges.length > 0) {
+    for (const range of row.ranges) {
+      if (range.type === 'GIT') continue;
+      for (const e of range.events) {
+        const v = 'introduced' in e ? e.introduced : 'fixed' in e ? e.fixed : 'last_affected' in e ? e.last_affected : e.limit;
+        if (!('introduced' in e && v === '0') && !('limit' in e && v === '*')) versions.push(v);
+      }
+    }
+  } else if (fixedText !== null) versions.push(fixedText);
+  if (row.versions) versions.push(...row.versions);
+  for (const v of versions) {
+    for (const w of warningsOf(d, cmp, v)) {
+      warnOnce(d, { package: c.pkg.name, version: v, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message: `the record's version is compared with a warning: ${describeWarning(cmp.scheme, v, w)}` });
+    }
+  }
+}
+
 // No closures per (package, row) pair in this hot path: under tsx each one costs a naming call.
-function decide(c: Candidate, row: AffectedRow, parsed: Map<string, unknown>): Match | Problem | null {
+function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | null {
   // The record says this package here never had the flaw: whatever the version, no match.
   if (row.state === 'not_affected') return null;
+  const parsed = d.parsed;
   let cmp: Comparator;
   const scheme = schemeFor(c.pkg.kind, row.scheme);
   try {
@@ -127,6 +192,9 @@ function decide(c: Candidate, row: AffectedRow, parsed: Map<string, unknown>): M
       return problemOf(c, row, `installed version cannot be compared: ${describe(err)}`);
     }
     parsed.set(scheme, installed);
+    for (const w of warningsOf(d, cmp, c.version)) {
+      warnOnce(d, { package: c.pkg.name, version: c.version, location: c.pkg.location, message: `installed version is compared with a warning: ${describeWarning(scheme, c.version, w)}` });
+    }
   }
   let affected = false;
   let fixed: string | null = fixedText;
@@ -150,6 +218,7 @@ function decide(c: Candidate, row: AffectedRow, parsed: Map<string, unknown>): M
   } catch (err) {
     return problemOf(c, row, `the record's version cannot be compared: ${describe(err)}`);
   }
+  recordWarnings(d, c, row, cmp, fixedText);
   return affected ? matchOf(c, row, fixed) : null;
 }
 
@@ -169,26 +238,67 @@ function matchOf(c: Candidate, row: AffectedRow, fixed: string | null): Match {
   };
 }
 
+/** What `--distro` to suggest for packages of a distro kind that came without a release. */
+const DISTRO_EXAMPLES: Readonly<Record<string, string>> = {
+  apk: '--distro alpine:3.20 (for an Alpine system)',
+  deb: '--distro debian:12 or --distro ubuntu:22.04 (for a Debian or Ubuntu system)',
+  rpm: '--distro rhel:9 (for RHEL and its rebuilds: Rocky, AlmaLinux, CentOS Stream)',
+};
+
+/**
+ * Refuses distro packages (apk, deb, rpm) when no distro release is known (neither the input nor
+ * `distro` names one): their group is per release. The hint suggests releases of the kind found
+ * (a dpkg status file wants debian or ubuntu, never alpine). The scan calls this before it opens
+ * the database, so the mistake is reported at once.
+ */
+export function checkDistro(inv: Inventory, distro: Distro | undefined): void {
+  if (distro !== undefined) return;
+  const byKind = new Map<PackageKind, string[]>();
+  for (const pkg of inv.packages) {
+    if (!DISTRO_KINDS.has(pkg.kind)) continue;
+    const names = byKind.get(pkg.kind);
+    if (names) names.push(pkg.name);
+    else byKind.set(pkg.kind, [pkg.name]);
+  }
+  if (byKind.size === 0) return;
+  const kinds = [...byKind.keys()].sort();
+  const what = kinds
+    .map((k) => {
+      const names = byKind.get(k) ?? [];
+      return `${names.length} ${k} packages (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`;
+    })
+    .join(' and ');
+  const examples = kinds.map((k) => DISTRO_EXAMPLES[k] ?? '--distro <id>:<release>').join('; ');
+  throw new AirfeedError('SCAN_DISTRO_UNKNOWN', `${inv.file}: ${what} need a distro release, and the input names none`, {
+    hint: `Say which release the packages come from: ${examples}; or --os-release <file> with the scanned system's /etc/os-release.`,
+  });
+}
+
 function byGroup(inv: Inventory, distro: Distro | undefined): Map<string, Candidate[]> {
+  checkDistro(inv, distro);
   const groups = new Map<string, Candidate[]>();
-  const distroless: string[] = [];
   for (const pkg of inv.packages) {
     const group = groupFor(pkg.kind, distro);
-    if (group === undefined) {
-      distroless.push(pkg.name);
-      continue;
-    }
+    if (group === undefined) continue; // a distro kind without a distro: refused above
     let list = groups.get(group);
     if (!list) groups.set(group, (list = []));
     list.push({ pkg, ...matchKey(pkg) });
   }
-  if (distroless.length > 0) {
-    throw new AirfeedError(
-      'SCAN_DISTRO_UNKNOWN',
-      `${inv.file}: ${distroless.length} ${inv.packages[0]?.kind ?? ''} packages (${distroless.slice(0, 3).join(', ')}${distroless.length > 3 ? ', …' : ''}) need a distro release, and the input names none`,
-    );
-  }
   return groups;
+}
+
+/**
+ * The error for a distro release the store does not hold: names the release, the releases of the
+ * same distro it does hold (or that it holds none), and the two ways to get the data in.
+ */
+function missingRelease(group: string, distro: Distro, inv: Inventory, available: ReadonlySet<string>): AirfeedError {
+  const held = [...available].filter((g) => g.startsWith(`${distro.id}:`)).sort();
+  const holds = held.length > 0 ? `of ${distro.id} it holds ${held.join(', ')}` : `it holds no ${distro.id} release at all`;
+  return new AirfeedError('ENGINE_DB_EMPTY', `the engine holds no data for ${group} (the packages of ${inv.file} come from it); ${holds}`, {
+    hint:
+      `Get ${group} into the engine: \`airfeed-engine sync --from <url> --groups ${group}\` from a feed service that serves it, ` +
+      `or \`airfeed-engine import <bundle.tar>\` with a bundle that holds it. If the packages come from another release, say which with --distro.`,
+  });
 }
 
 const order = (a: Match, b: Match): number =>
@@ -199,15 +309,13 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
   const distro = options.distro ?? inv.distro;
   const groups = byGroup(inv, distro);
   const distroName = distro ? distroGroup(distro) : undefined;
-  if (distroName !== undefined && groups.has(distroName) && !options.available.has(distroName)) {
-    const near = [...options.available].filter((g) => g.startsWith(`${distro?.id ?? ''}:`)).sort();
-    throw new AirfeedError(
-      'ENGINE_DB_EMPTY',
-      `the engine holds no data for ${distroName} (the packages of ${inv.file} come from it)${near.length > 0 ? `; it has ${near.join(', ')}` : ''}`,
-    );
+  if (distro !== undefined && distroName !== undefined && groups.has(distroName) && !options.available.has(distroName)) {
+    throw missingRelease(distroName, distro, inv, options.available);
   }
   const matches: Match[] = [];
   const problems: Problem[] = [];
+  const warnings: ScanWarning[] = [];
+  const cache = new Map<string, readonly string[]>();
   const consulted: { name: string; packages: number }[] = [];
   const unchecked: { group: string; packages: number }[] = [];
   for (const [group, candidates] of [...groups].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
@@ -226,10 +334,10 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
       else byName.set(key, [row]);
     }
     for (const c of candidates) {
-      const parsed = new Map<string, unknown>();
+      const d: Decision = { parsed: new Map<string, unknown>(), warnings, warned: new Set<string>(), cache };
       const seen = new Set<string>();
       for (const row of byName.get(c.name) ?? []) {
-        const out = decide(c, row, parsed);
+        const out = decide(c, row, d);
         if (out === null) continue;
         if ('vulnId' in out && 'severity' in out) {
           // One record can name a package twice (two ranges); report the vulnerability once.
@@ -240,5 +348,5 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
       }
     }
   }
-  return { distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(order), problems };
+  return { distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(order), problems, warnings };
 }

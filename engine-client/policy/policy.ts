@@ -13,10 +13,10 @@
  *     expires: 2027-01-31 # optional, UTC; the entry stops applying at this instant
  * ```
  */
-import fs from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { readInputFile } from '../../drivers/_framework/files.ts';
 import { SEVERITIES, type Severity } from '../../drivers/_framework/record.ts';
 import { type Match, SEVERITY_RANK } from '../match/match.ts';
 
@@ -91,9 +91,7 @@ export function parsePolicy(text: string, source: string): Policy {
 
 /** Reads and parses a policy file. */
 export async function loadPolicy(file: string): Promise<Policy> {
-  const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new AirfeedError('POLICY_INVALID', `cannot read policy ${file}: ${err.code ?? err.message}`, { cause: err });
-  });
+  const text = (await readInputFile('policy', file, 'POLICY_INVALID')).toString('utf8');
   return parsePolicy(text, file);
 }
 

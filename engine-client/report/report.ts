@@ -1,7 +1,8 @@
 /**
  * Scan output: a table for people and one JSON document for machines. Both carry the same facts:
  * what was scanned, which groups were consulted (and their data's age), every match with the name
- * and version that matched, problems the scan could not decide, and the policy verdict.
+ * and version that matched, problems the scan could not decide, versions it compared with a
+ * warning, and the policy verdict.
  */
 import type { SkippedEntry } from '../inputs/types.ts';
 import type { Match, MatchResult } from '../match/match.ts';
@@ -37,6 +38,7 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
       policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : 'pass',
     })),
     problems: r.result.problems,
+    warnings: r.result.warnings,
     verdict: {
       pass: r.verdict.pass,
       ...r.verdict.policy,
@@ -87,6 +89,10 @@ export function reportTable(r: ScanReport): string {
   if (r.result.problems.length > 0) {
     out.push('', `${r.result.problems.length} problems (not decided, not counted as matches):`);
     for (const p of r.result.problems) out.push(`  ${p.package} ${p.version} (${p.location})${p.vulnId ? ` vs ${p.vulnId}` : ''}: ${p.message}`);
+  }
+  if (r.result.warnings.length > 0) {
+    out.push('', `${r.result.warnings.length} version warnings (compared anyway, as the ecosystem's own tool does):`);
+    for (const w of r.result.warnings) out.push(`  ${w.package} ${w.version} (${w.location})${w.vulnId ? ` vs ${w.vulnId}` : ''}: ${w.message}`);
   }
   for (const e of r.verdict.expired) out.push(`warning: allowlist entry ${e.id}${e.package ? ` (${e.package})` : ''} expired at ${e.expires ?? ''} and no longer applies`);
   const v = r.verdict;

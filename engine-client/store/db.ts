@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import type { PgVariables } from '../../drivers/_framework/pg/embedded.ts';
 import { migrate, schemaStatus } from '../../drivers/_framework/pg/migrate.ts';
 import { type Database, openPostgres, type Sql } from '../../drivers/_framework/pg/sql.ts';
 import type { EngineConfig } from '../config.ts';
@@ -18,6 +19,8 @@ export type { Database, Sql, Tx } from '../../drivers/_framework/pg/sql.ts';
 export const ENGINE_DATABASE = 'airfeed_engine';
 /** The engine's migration files (`NNN_name.sql`). */
 export const ENGINE_MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+/** The engine's database variables, named in its messages (never the service's DATABASE_URL). */
+export const ENGINE_PG_VARIABLES: PgVariables = { home: 'AIRFEED_ENGINE_HOME', url: 'AIRFEED_ENGINE_DATABASE_URL', port: 'AIRFEED_ENGINE_PG_PORT' };
 // Arbitrary constant naming the engine's migration lock among advisory locks (the service's is 7_324_001).
 const ENGINE_MIGRATION_LOCK = 7_324_101;
 
@@ -53,8 +56,7 @@ export async function openEngineDatabase(config: EngineConfig, log: Logger, opti
     embeddedDir: path.join(config.home, 'db'),
     database: ENGINE_DATABASE,
     embeddedPort: config.embeddedPort,
-    homeVariable: 'AIRFEED_ENGINE_HOME',
-    urlVariable: 'AIRFEED_ENGINE_DATABASE_URL',
+    variables: ENGINE_PG_VARIABLES,
     log,
   });
   try {

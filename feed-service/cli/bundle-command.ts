@@ -1,19 +1,18 @@
 /** `airfeed keys generate|id` and `airfeed bundle export|verify|inspect|import|history`. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { exportBundle } from '../bundles/export.ts';
-import { importBundle, type ImportResult } from '../bundles/import.ts';
-import { generateKeyFiles, keyIdOf, loadPrivateKey, loadPublicKey, resolveTrust, type TrustStore } from '../../bundles/keys.ts';
-import { type Manifest, parseDuration } from '../../bundles/manifest.ts';
-import { readBase, readManifest, type VerifiedBundle, verifyBundle } from '../../bundles/verify.ts';
+import type { ImportResult } from '../bundles/import.ts';
+import type { TrustStore } from '../../bundles/keys.ts';
+import type { Manifest } from '../../bundles/manifest.ts';
+import type { VerifiedBundle } from '../../bundles/verify.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { loadConfig } from '../config.ts';
 import { listBundleImports } from '../storage/bundles.ts';
 import { withContext } from './context.ts';
+import { inputFile, inputFiles, inputPaths, outputDirectory, outputFile } from '../../drivers/_framework/cli/args.ts';
 import { table, when } from '../../drivers/_framework/cli/format.ts';
 import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const trustPaths = inputPaths('trusted key path');
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -23,6 +22,7 @@ function positiveInt(value: string): number {
 
 /** Trust from --trust paths, or the site's directory `<AIRFEED_HOME>/trusted-keys`. */
 async function siteTrust(paths: string[]): Promise<TrustStore> {
+  const [{ resolveTrust }, { loadConfig }] = await Promise.all([import('../../bundles/keys.ts'), import('../config.ts')]);
   return resolveTrust(paths, path.join(loadConfig().home, 'trusted-keys'));
 }
 
@@ -65,11 +65,13 @@ function registerKeys(program: Command): void {
   keys
     .command('generate')
     .description('write a new key pair: <name>.key.pem (private, mode 0600) and <name>.pub.pem (public, for the sites that trust it)')
-    .requiredOption('-o, --out <dir>', 'directory to write the two files into (created if missing)')
+    .requiredOption('-o, --out <dir>', 'directory to write the two files into (created if missing)', outputDirectory('--out'))
     .option('--name <name>', 'file name stem', 'airfeed-bundle')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed keys generate --out ./keys\n  # on the air-gapped side: copy keys/airfeed-bundle.pub.pem into $AIRFEED_HOME/trusted-keys/')
     .action(async (flags: { out: string; name: string; json?: boolean }) => {
+      // The bundle modules load on use (here and below), so that `--help` and `--version` start fast.
+      const { generateKeyFiles } = await import('../../bundles/keys.ts');
       const k = await generateKeyFiles(flags.out, flags.name);
       console.log(
         flags.json
@@ -78,9 +80,11 @@ function registerKeys(program: Command): void {
       );
     });
   keys
-    .command('id <file...>')
+    .command('id')
     .description('print the key id (sha256 of the raw public key) of PEM key files, public or private')
+    .argument('<file...>', 'PEM key files', inputFiles('key file'))
     .action(async (files: string[]) => {
+      const { keyIdOf, loadPrivateKey, loadPublicKey } = await import('../../bundles/keys.ts');
       for (const f of files) {
         const id = await loadPublicKey(f).then((k) => k.keyId, async () => keyIdOf(await loadPrivateKey(f)));
         console.log(`${id}  ${f}`);
@@ -98,10 +102,10 @@ export function registerBundles(program: Command): void {
   bundle
     .command('export')
     .description('write a signed bundle: every enabled group (or --groups), or with --base only what changed since that bundle')
-    .requiredOption('-k, --key <private.pem>', 'Ed25519 private key that signs the bundle (from `airfeed keys generate`)')
-    .requiredOption('-o, --out <file.tar>', 'bundle file to write (written to <file>.partial, then renamed)')
+    .requiredOption('-k, --key <private.pem>', 'Ed25519 private key that signs the bundle (from `airfeed keys generate`)', inputFile('private key'))
+    .requiredOption('-o, --out <file.tar>', 'bundle file to write (written to <file>.partial, then renamed)', outputFile('--out', 'the bundle file to write'))
     .option('-g, --groups <names...>', 'only these groups (space or comma separated)')
-    .option('-b, --base <manifest.json|bundle.tar>', 'make a delta on this earlier bundle: records and tombstones newer than it covered')
+    .option('-b, --base <manifest.json|bundle.tar>', 'make a delta on this earlier bundle: records and tombstones newer than it covered', inputFile('base bundle'))
     .option('--expires-in <duration>', 'refuse the bundle on import after this long, e.g. 30d, 12h, 2w')
     .option('--created <iso-time>', 'creation time to record (default: now); the same state and time give byte-identical bundles')
     .option('--json', 'print JSON')
@@ -112,6 +116,12 @@ export function registerBundles(program: Command): void {
         '  airfeed bundle export --key k.pem --out alpine.tar --groups alpine:3.20,alpine:3.19',
     )
     .action(async (flags: { key: string; out: string; groups?: string[]; base?: string; expiresIn?: string; created?: string; json?: boolean }) => {
+      const [{ exportBundle }, { loadPrivateKey }, { parseDuration }, { readBase }] = await Promise.all([
+        import('../bundles/export.ts'),
+        import('../../bundles/keys.ts'),
+        import('../../bundles/manifest.ts'),
+        import('../../bundles/verify.ts'),
+      ]);
       const created = flags.created === undefined ? new Date() : new Date(flags.created);
       if (Number.isNaN(created.getTime())) throw new AirfeedError('INPUT_INVALID', `--created ${flags.created ?? ''} is not a time (use ISO 8601, e.g. 2025-01-31T00:00:00Z)`);
       const expires = flags.expiresIn ? new Date(created.getTime() + parseDuration(flags.expiresIn)) : null;
@@ -139,13 +149,15 @@ export function registerBundles(program: Command): void {
     });
 
   bundle
-    .command('verify <file>')
+    .command('verify')
     .description('check a bundle completely without a database: trusted signature, every member size and sha256, every record hash; print what it holds')
-    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_HOME/trusted-keys)', collect, [])
+    .argument('<file>', 'the bundle (.tar)', inputFile('bundle'))
+    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_HOME/trusted-keys)', trustPaths, [])
     .option('--allow-expired', 'report an expired bundle without failing')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed bundle verify full.tar --trust producer.pub.pem\n  airfeed bundle verify delta.tar --json')
     .action(async (file: string, flags: { trust: string[]; allowExpired?: boolean; json?: boolean }) => {
+      const { verifyBundle } = await import('../../bundles/verify.ts');
       const trust = await siteTrust(flags.trust);
       const progress = terminalProgress('verify');
       let v: VerifiedBundle;
@@ -166,24 +178,28 @@ export function registerBundles(program: Command): void {
     });
 
   bundle
-    .command('inspect <file>')
+    .command('inspect')
     .description('print the manifest of a bundle, without verifying anything (use `bundle verify` for that)')
+    .argument('<file>', 'the bundle (.tar)', inputFile('bundle'))
     .option('--json', 'print the manifest bytes exactly as signed')
     .action(async (file: string, flags: { json?: boolean }) => {
+      const { readManifest } = await import('../../bundles/verify.ts');
       const { manifest, bytes } = await readManifest(file);
       console.log(flags.json ? bytes.toString('utf8') : JSON.stringify(manifest, null, 2));
     });
 
   bundle
-    .command('import <file>')
+    .command('import')
     .description('verify a bundle completely, then apply it in one transaction (full: each group as a snapshot; delta: on exactly its base)')
-    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_HOME/trusted-keys)', collect, [])
+    .argument('<file>', 'the bundle (.tar)', inputFile('bundle'))
+    .option('-t, --trust <file|dir>', 'trusted public key file or directory (repeatable; default: $AIRFEED_HOME/trusted-keys)', trustPaths, [])
     .option('--allow-downgrade', 'install a full bundle older than the one installed (a deliberate rollback)')
     .option('--allow-expired', 'import a bundle past its expiry time')
     .option('-w, --wait', 'wait for a running sync of the same drivers instead of failing')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  airfeed bundle import full.tar --trust producer.pub.pem\n  airfeed bundle import delta.tar        # trusts the keys in $AIRFEED_HOME/trusted-keys')
     .action(async (file: string, flags: { trust: string[]; allowDowngrade?: boolean; allowExpired?: boolean; wait?: boolean; json?: boolean }) => {
+      const { importBundle } = await import('../bundles/import.ts');
       const trust = await siteTrust(flags.trust);
       const result = await withContext(async (ctx) => {
         const progress = terminalProgress('import');

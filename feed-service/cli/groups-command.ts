@@ -1,6 +1,5 @@
 /** `airfeed groups list|enable|disable` and `airfeed drivers`. */
 import type { Command } from 'commander';
-import { DRIVERS } from '../../drivers/index.ts';
 import { listGroups, setEnabled } from '../storage/groups.ts';
 import { withContext } from './context.ts';
 import { table, when } from '../../drivers/_framework/cli/format.ts';
@@ -62,7 +61,8 @@ export function registerGroups(program: Command): void {
     .command('drivers')
     .description('list the drivers: id, feed, default upstream, default schedule')
     .option('--json', 'print JSON')
-    .action((flags: { json?: boolean }) => {
+    .action(async (flags: { json?: boolean }) => {
+      const { DRIVERS } = await import('../../drivers/index.ts'); // on use: keeps `--help` fast
       const rows = DRIVERS.map((d) => ({ id: d.id, feed: d.feed, source: d.defaultSource, schedule: d.defaultSchedule, description: d.description }));
       console.log(flags.json ? JSON.stringify(rows, null, 2) : table(['DRIVER', 'FEED', 'UPSTREAM', 'SCHEDULE'], rows.map((r) => [r.id, r.feed, r.source, r.schedule])));
     });

@@ -1,20 +1,17 @@
 /** `airfeed serve`: the feed service (Anchore /v1, native /v2, admin, metrics) with scheduled syncs. */
 import { type Command, InvalidArgumentError } from 'commander';
+import { inputPaths } from '../../drivers/_framework/cli/args.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { createLogger } from '../../drivers/_framework/log.ts';
-import { DRIVERS } from '../../drivers/index.ts';
-import { loadConfig } from '../config.ts';
-import { formatBytes } from '../http/bundles.ts';
 import {
   DEFAULT_HOST,
   DEFAULT_JITTER_SECONDS,
   DEFAULT_MAX_BUNDLE_BYTES,
+  DEFAULT_OPS_ACCESS,
   DEFAULT_OVERLAP_SECONDS,
   DEFAULT_PORT,
   driverEnvName,
-  loadServiceConfig,
 } from '../http/config.ts';
-import { shutdownOnSignals, startServer } from '../server.ts';
+import { formatBytes } from '../http/upload.ts';
 
 interface ServeFlags {
   port?: number;
@@ -23,7 +20,6 @@ interface ServeFlags {
   trust?: string[];
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -37,13 +33,17 @@ Routes:
   /v2/feeds, /v2/groups[/<group>[/records?after=<seq>&limit=<n>]], /v2/vulnerabilities/<id>
   /v2/admin/...                          enable/disable, trigger syncs, runs, events (admin bearer token)
   POST /v2/bundles, GET /v2/bundles      import a signed bundle (body: the .tar), import history (admin bearer token)
-  /health, /ready, /metrics, /openapi.json, /docs (Swagger UI)
+  /health, /ready                        liveness, readiness: anonymous, status only (details for an admin token)
+  /metrics, /openapi.json, /docs         Prometheus, OpenAPI, Swagger UI (who may: AIRFEED_METRICS_ACCESS, AIRFEED_DOCS_ACCESS)
 
 Environment:
   AIRFEED_PORT, AIRFEED_HOST          defaults for --port (${DEFAULT_PORT}) and --host (${DEFAULT_HOST})
   AIRFEED_ADMIN_TOKENS                comma-separated admin bearer tokens (16+ characters each)
   AIRFEED_ADMIN_TOKENS_FILE           a file with admin tokens, one per line (# comments)
   AIRFEED_READ_TOKENS[_FILE]          when set, reads need one of these tokens (Bearer, or Basic password)
+  AIRFEED_METRICS_ACCESS              who may read /metrics: anonymous, read or admin (default ${DEFAULT_OPS_ACCESS}: a read
+                                      token once AIRFEED_READ_TOKENS is set, else anyone); Bearer or Basic password
+  AIRFEED_DOCS_ACCESS                 the same for /openapi.json and /docs (default ${DEFAULT_OPS_ACCESS})
   ${driverEnvName('AIRFEED_SCHEDULE', 'alpine')}             cron (UTC) for a driver, or "off"; default: the driver's own (see \`airfeed drivers\`)
   ${driverEnvName('AIRFEED_SOURCE', 'alpine')}               upstream URL or mirror directory for a driver's scheduled syncs
   AIRFEED_SCHEDULE_JITTER_SECONDS     random delay before each scheduled sync (default ${DEFAULT_JITTER_SECONDS})
@@ -70,9 +70,17 @@ export function registerServe(program: Command): void {
     .option('-p, --port <port>', `TCP port to listen on (default ${DEFAULT_PORT})`, parsePort)
     .option('-H, --host <address>', `address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 for every interface)`)
     .option('--no-schedule', 'do not run scheduled syncs in this process (serve only; syncs can still be triggered by the admin API)')
-    .option('-t, --trust <file|dir>', 'trusted public key file or directory for bundle uploads (repeatable; default: $AIRFEED_HOME/trusted-keys)', collect)
+    .option('-t, --trust <file|dir>', 'trusted public key file or directory for bundle uploads (repeatable; default: $AIRFEED_HOME/trusted-keys)', inputPaths('trusted key path'))
     .addHelpText('after', ENV_HELP)
     .action(async (flags: ServeFlags) => {
+      // The server (fastify, Swagger UI, the database) loads only when serving, so other commands start fast.
+      const [{ createLogger }, { DRIVERS }, { loadConfig }, { loadServiceConfig }, { shutdownOnSignals, startServer }] = await Promise.all([
+        import('../../drivers/_framework/log.ts'),
+        import('../../drivers/index.ts'),
+        import('../config.ts'),
+        import('../http/config.ts'),
+        import('../server.ts'),
+      ]);
       const config = loadConfig();
       const log = createLogger().child({}, { level: process.env['AIRFEED_LOG_LEVEL'] ?? 'info' });
       const service = await loadServiceConfig(DRIVERS, { port: flags.port, host: flags.host, schedule: flags.schedule, trust: flags.trust });

@@ -1,9 +1,9 @@
 /** `airfeed sync [driver…]`: fetch, parse and apply drivers, with progress and a per-group summary. */
 import type { Command } from 'commander';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { DRIVERS, getDriver } from '../../drivers/index.ts';
-import { type SyncReport, syncDriver } from '../sync.ts';
+import type { SyncReport } from '../sync.ts';
 import { withContext } from './context.ts';
+import { urlOrDirectory } from '../../drivers/_framework/cli/args.ts';
 import { table } from '../../drivers/_framework/cli/format.ts';
 import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
 
@@ -32,6 +32,8 @@ export function renderReports(reports: SyncReport[]): string {
 
 /** Runs the sync of the named drivers (all when none) and returns their reports. */
 export async function runSyncCommand(ids: string[], flags: SyncFlags): Promise<SyncReport[]> {
+  // Loaded on use, so that `--help` and `--version` start fast.
+  const [{ DRIVERS, getDriver }, { syncDriver }] = await Promise.all([import('../../drivers/index.ts'), import('../sync.ts')]);
   const drivers = ids.length > 0 ? ids.map(getDriver) : [...DRIVERS];
   if (flags.source && drivers.length !== 1) {
     throw new AirfeedError('INPUT_INVALID', '--source names one upstream, so name exactly one driver with it (e.g. `airfeed sync alpine --source ./mirror`)');
@@ -66,7 +68,7 @@ export function registerSync(program: Command): void {
     .command('sync')
     .description('fetch upstream data and apply it: new and changed records get the next change sequence, removed ones become tombstones')
     .argument('[driver...]', 'driver ids to sync (default: all; see `airfeed drivers`)')
-    .option('-s, --source <url|dir>', "upstream base URL or local mirror directory (default: the driver's upstream)")
+    .option('-s, --source <url|dir>', "upstream base URL or local mirror directory (default: the driver's upstream)", urlOrDirectory('mirror directory'))
     .option('-f, --force', 're-parse and re-apply every group even when the inputs did not change')
     .option('-w, --wait', 'wait for another process syncing the same driver instead of failing')
     .option('--json', 'print the reports as JSON')

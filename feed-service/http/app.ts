@@ -13,7 +13,8 @@ import type { Sql } from '../storage/db.ts';
 import { adminRoutes, type SyncControl } from './admin.ts';
 import { createAuth } from './auth.ts';
 import { type BundleUploadOptions, bundleRoutes } from './bundles.ts';
-import { type AuthConfig, DEFAULT_OVERLAP_SECONDS } from './config.ts';
+import { type AuthConfig, DEFAULT_OPS_ACCESS, DEFAULT_OVERLAP_SECONDS } from './config.ts';
+import { registerExpectContinue } from './continue.ts';
 import { registerErrorHandling } from './errors.ts';
 import { createMetrics, registerHttpMetrics, type ServiceMetrics } from './metrics.ts';
 import { opsRoutes } from './ops.ts';
@@ -63,6 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const auth = createAuth(options.auth);
 
   registerErrorHandling(app);
+  registerExpectContinue(app);
   registerHttpMetrics(app, metrics);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -85,14 +87,28 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  const docsAccess = options.auth.docsAccess;
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiHooks: {
+      onRequest: (request, _reply, done) => {
+        try {
+          auth.require(request, docsAccess ?? DEFAULT_OPS_ACCESS);
+        } catch (err) {
+          done(err as Error);
+          return;
+        }
+        done();
+      },
+    },
+  });
 
   const v1 = { sql, auth, overlapSeconds: options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS, pageSize: options.pageSize ?? 1000, drivers: options.drivers ?? DRIVERS };
   await app.register(async (scope) => v1Routes(scope, v1));
   await app.register(async (scope) => v2Routes(scope, { sql, auth }));
   await app.register(async (scope) => adminRoutes(scope, { sql, auth, sync: options.sync }));
   await app.register(async (scope) => bundleRoutes(scope, { sql, auth, log, upload: options.bundles }));
-  await app.register(async (scope) => opsRoutes(scope, { sql, metrics }));
+  await app.register(async (scope) => opsRoutes(scope, { sql, metrics, auth, metricsAccess: options.auth.metricsAccess, docsAccess: options.auth.docsAccess }));
   await app.ready();
   return app;
 }

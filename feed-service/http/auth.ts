@@ -2,11 +2,17 @@
  * Bearer tokens for administration, and optionally for reads. Tokens are compared as sha256 digests
  * with crypto.timingSafeEqual against every configured token (no early exit), so neither the
  * content nor the length of a configured token leaks through response timing.
+ *
+ * The operations routes (/metrics, /openapi.json, /docs) have an access level of their own
+ * (AIRFEED_METRICS_ACCESS, AIRFEED_DOCS_ACCESS): `anonymous`, `read` (as /v1 and /v2: a token once
+ * read tokens are configured) or `admin`. A token for them may come as Bearer or as the password of
+ * HTTP Basic, which is what Prometheus (`basic_auth`) and a browser opening /docs can send; the
+ * admin API itself takes Bearer only.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import type { AuthConfig } from './config.ts';
+import type { Access, AuthConfig } from './config.ts';
 
 /** A set of secrets that answers membership in constant time per configured token. */
 export class TokenSet {
@@ -58,6 +64,10 @@ export interface Auth {
   requireAdmin(request: FastifyRequest): void;
   /** Anonymous unless read tokens are configured; then a read or admin token (Bearer or Basic password). */
   requireRead(request: FastifyRequest): void;
+  /** The check of an access level: nothing, requireRead, or an admin token (Bearer or Basic password). */
+  require(request: FastifyRequest, access: Access): void;
+  /** True when the request carries an admin token (Bearer): it may see details anonymous callers do not. */
+  isAdmin(request: FastifyRequest): boolean;
   readonly readsAnonymous: boolean;
 }
 
@@ -65,8 +75,35 @@ export interface Auth {
 export function createAuth(config: AuthConfig): Auth {
   const admin = new TokenSet(config.adminTokens);
   const read = config.readTokens === undefined ? undefined : new TokenSet(config.readTokens);
+  const requireRead = (request: FastifyRequest): void => {
+    if (read === undefined) return;
+    const c = credentials(request.headers.authorization);
+    if (!c) {
+      throw new AirfeedError('UNAUTHORIZED', 'reads need a token on this service: send `Authorization: Bearer <token>` or HTTP Basic with the token as password', {
+        details: { challenge: 'Bearer realm="airfeed", Basic realm="airfeed"' },
+      });
+    }
+    if (!(read.has(c.token) || admin.has(c.token))) throw new AirfeedError('FORBIDDEN', 'the token is not a read token');
+  };
+  const requireAdminToken = (request: FastifyRequest): void => {
+    const c = credentials(request.headers.authorization);
+    if (!c) {
+      throw new AirfeedError('UNAUTHORIZED', 'this call needs an admin token: send `Authorization: Bearer <token>` or HTTP Basic with the token as password', {
+        details: { challenge: 'Bearer realm="airfeed-admin", Basic realm="airfeed-admin"' },
+      });
+    }
+    if (!admin.has(c.token)) throw new AirfeedError('FORBIDDEN', 'the token is not an admin token');
+  };
   return {
     readsAnonymous: read === undefined,
+    isAdmin(request) {
+      const c = credentials(request.headers.authorization);
+      return c?.scheme === 'bearer' && admin.size > 0 && admin.has(c.token);
+    },
+    require(request, access) {
+      if (access === 'read') requireRead(request);
+      else if (access === 'admin') requireAdminToken(request);
+    },
     requireAdmin(request) {
       const c = credentials(request.headers.authorization);
       if (c?.scheme !== 'bearer') {
@@ -80,15 +117,6 @@ export function createAuth(config: AuthConfig): Auth {
           : 'the bearer token is not an admin token');
       }
     },
-    requireRead(request) {
-      if (read === undefined) return;
-      const c = credentials(request.headers.authorization);
-      if (!c) {
-        throw new AirfeedError('UNAUTHORIZED', 'reads need a token on this service: send `Authorization: Bearer <token>` or HTTP Basic with the token as password', {
-          details: { challenge: 'Bearer realm="airfeed", Basic realm="airfeed"' },
-        });
-      }
-      if (!(read.has(c.token) || admin.has(c.token))) throw new AirfeedError('FORBIDDEN', 'the token is not a read token');
-    },
+    requireRead,
   };
 }

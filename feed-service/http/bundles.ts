@@ -1,7 +1,12 @@
 /**
  * /v2/bundles: import signed offline bundles over HTTP, and the import history. Both need an admin
  * bearer token, checked before anything else (an upload without one is refused before a byte of
- * its body is read).
+ * its body is read). So are the upload's other checks that need no body — Content-Length against
+ * the limit, content type and encoding, query names, a trusted key configured — so a client that
+ * sent `Expect: 100-continue` gets the refusal instead of `100 Continue` (continue.ts).
+ *
+ * Answers name no file of the server: the trusted keys are "this service's", named by key id; the
+ * spooled upload is `upload.tar`. The paths go to the log.
  *
  * POST streams the body (the bundle tar) to a file in a private directory under the spool
  * directory (never into memory), counting bytes against the size limit; then `importBundle`
@@ -13,7 +18,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { importBundle, type ImportResult } from '../bundles/import.ts';
 import { loadTrust, type TrustStore } from '../../bundles/keys.ts';
@@ -23,6 +28,15 @@ import type { Sql } from '../storage/db.ts';
 import type { Auth } from './auth.ts';
 import { DEFAULT_MAX_BUNDLE_BYTES } from './config.ts';
 import { formatBytes, HttpRefusal, spool, tooLarge } from './upload.ts';
+
+function unsupportedType(header: string | undefined): HttpRefusal {
+  const type = String(header ?? '(none)').slice(0, 100);
+  return new HttpRefusal(415, 'BUNDLE_MEDIA_TYPE_UNSUPPORTED', `header "content-type": ${type} is not supported; send the bundle file as ${BUNDLE_CONTENT_TYPES.join(' or ')}`);
+}
+
+function unsupportedEncoding(encoding: string): HttpRefusal {
+  return new HttpRefusal(415, 'BUNDLE_ENCODING_UNSUPPORTED', `header "content-encoding": ${encoding.slice(0, 50)} is not supported; send the bundle file as it is`);
+}
 
 export { formatBytes, HttpRefusal } from './upload.ts';
 
@@ -48,27 +62,38 @@ export const BUNDLE_CONTENT_TYPES = ['application/x-tar', 'application/octet-str
 /** The spooled file's name, also what refusal messages and the history call the upload. */
 const UPLOAD_NAME = 'upload.tar';
 const QUERY_NAMES = ['allow_expired', 'allow_downgrade', 'wait'] as const;
-const TRUST_HELP = "put the producer's public key (.pub.pem) in $AIRFEED_HOME/trusted-keys, or set AIRFEED_TRUST (or `airfeed serve --trust <file|dir>`)";
+// Said to HTTP clients, who cannot act on it themselves: their operator can.
+const TRUST_HELP = "its operator puts the producer's public key (.pub.pem) in the service's trusted-keys directory, or names it in AIRFEED_TRUST";
+/** How refusals name the trusted keys to HTTP clients (bundles/verify.ts). */
+const TRUST_OWNER = 'this service';
 
 /**
  * The service's trust store from `paths`. A path that does not exist contributes no key (the default
  * directory may not exist yet; explicitly configured paths were checked at start-up). Throws
- * UNAVAILABLE when no key is trusted or a key file cannot be read: the service is not set up.
+ * UNAVAILABLE when no key is trusted or a key file cannot be read: the service is not set up. The
+ * messages name no path (they are answers to HTTP clients); `log` gets the paths and the cause.
  */
-export async function loadServiceTrust(paths: readonly string[]): Promise<TrustStore> {
-  if (paths.length === 0) throw new AirfeedError('UNAVAILABLE', `bundle import is not configured on this service: no trusted key path; ${TRUST_HELP}`);
+export async function loadServiceTrust(paths: readonly string[], log?: Logger): Promise<TrustStore> {
+  if (paths.length === 0) throw new AirfeedError('UNAVAILABLE', `bundle import is not configured on this service: no trusted public key is configured; ${TRUST_HELP}`);
   const present: string[] = [];
   for (const p of paths) if (await fsp.stat(p).then(() => true, () => false)) present.push(p);
   let store: TrustStore;
   try {
     store = await loadTrust(present);
   } catch (err) {
-    throw new AirfeedError('UNAVAILABLE', `bundle import is not available: this service cannot read its trusted keys: ${(err as Error).message}`, { cause: err });
+    log?.error({ err, trust: paths }, 'bundle upload refused: the trusted keys cannot be read');
+    throw new AirfeedError('UNAVAILABLE', 'bundle import is not available: this service cannot read its trusted keys; its operator finds the details in the service log', { cause: err });
   }
   if (store.keys.size === 0) {
-    throw new AirfeedError('UNAVAILABLE', `bundle import is not configured on this service: no trusted public key in ${paths.join(', ')}; ${TRUST_HELP}`);
+    log?.warn({ trust: paths }, 'bundle upload refused: no trusted public key in the trust paths');
+    throw new AirfeedError('UNAVAILABLE', `bundle import is not configured on this service: no trusted public key is configured; ${TRUST_HELP}`);
   }
-  return store;
+  return { ...store, owner: TRUST_OWNER };
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+function mediaType(header: string | undefined): string | undefined {
+  return header?.split(';')[0]?.trim().toLowerCase();
 }
 
 /** Query parameters not known to the upload route: refused, so a misspelt option never goes unnoticed. */
@@ -78,15 +103,21 @@ function unknownQueryNames(url: string): string[] {
   return [...new Set(names.filter((n) => !(QUERY_NAMES as readonly string[]).includes(n)))];
 }
 
-/** The refusal with the spool path replaced by the upload's name: the client never saw that path. */
-function relabel(err: unknown, file: string): unknown {
-  if (!(err instanceof AirfeedError) || !err.message.includes(file)) return err;
-  return new AirfeedError(err.code, err.message.replaceAll(file, UPLOAD_NAME), { cause: err, details: err.details });
+/**
+ * The refusal with server paths replaced: the spool file by the upload's name (the client never saw
+ * that path), and any other server directory (spool root, trust paths) by what it is.
+ */
+function relabel(err: unknown, file: string, hidden: readonly [string, string][]): unknown {
+  if (!(err instanceof AirfeedError)) return err;
+  let message = err.message.replaceAll(file, UPLOAD_NAME);
+  for (const [p, label] of hidden) message = message.replaceAll(p, label);
+  if (message === err.message) return err;
+  return new AirfeedError(err.code, message, { cause: err, details: err.details, ...(err.ownHint === undefined ? {} : { hint: err.ownHint }) });
 }
 
-/** What an upload answers: the import result without the (deleted) spool path. */
-function resultJson(r: ImportResult): Omit<ImportResult, 'file'> {
-  const { file: _file, ...rest } = r;
+/** What an upload answers: the import result without server paths (the deleted spool file, the trust file). */
+function resultJson(r: ImportResult): Omit<ImportResult, 'file' | 'keyFile'> {
+  const { file: _file, keyFile: _keyFile, ...rest } = r;
   return rest;
 }
 
@@ -112,7 +143,6 @@ const importResult = {
     bundleId: { type: 'string' },
     kind: { type: 'string', enum: ['full', 'delta'] },
     keyId: { type: 'string', description: 'the trusted key that signed the bundle' },
-    keyFile: { type: 'string', description: 'the trust file that key came from' },
     created: { type: 'string', format: 'date-time' },
     importId: { type: ['integer', 'null'], description: 'the history entry (null when unchanged)' },
     groups: { type: 'array', items: importedGroup, description: 'what changed per group (empty when unchanged)' },
@@ -143,7 +173,34 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
   const { sql, auth, log } = opts;
   const maxBytes = opts.upload?.maxBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
   const spoolRoot = opts.upload?.spoolDir ?? os.tmpdir();
+  const hidden: [string, string][] = [[spoolRoot, 'the spool directory'], ...(opts.upload?.trust ?? []).map((p): [string, string] => [p, 'a trusted key path'])];
+  // Trust loaded by the checks before the body, for the handler.
+  const trustOf = new WeakMap<FastifyRequest, TrustStore>();
   app.addHook('onRequest', async (request) => auth.requireAdmin(request));
+  // Every check of an upload that needs no body, before it is read (and before `100 Continue`).
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    try {
+      trustOf.set(request, await uploadChecks(request));
+    } catch (err) {
+      // The body is not read: end the connection after the answer rather than drain it.
+      void reply.header('connection', 'close');
+      throw err;
+    }
+  });
+  async function uploadChecks(request: FastifyRequest): Promise<TrustStore> {
+    const unknown = unknownQueryNames(request.url);
+    if (unknown.length > 0) {
+      throw new AirfeedError('INPUT_INVALID', `query parameter "${unknown[0] ?? ''}" is not known; this route takes ${QUERY_NAMES.join(', ')} (true or false)`);
+    }
+    const type = mediaType(request.headers['content-type']);
+    if (type !== undefined && !(BUNDLE_CONTENT_TYPES as readonly string[]).includes(type)) throw unsupportedType(request.headers['content-type']);
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') throw unsupportedEncoding(encoding);
+    const length = Number(request.headers['content-length']);
+    if (length > maxBytes) throw tooLarge(maxBytes, `Content-Length is ${length} bytes`);
+    return loadServiceTrust(opts.upload?.trust ?? [], log.child({ reqId: request.id }));
+  }
   // A refusal before the body was read (auth, trust, parameters): close the connection rather than
   // let node drain up to the size limit of unwanted upload to keep it alive.
   app.addHook('onSend', async (request, reply) => {
@@ -153,10 +210,11 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
   // Only tar bodies, handed over as the raw stream; any other type (JSON would be buffered) is refused
   // before its body is read. Fastify closes the connection after a parser refusal.
   app.removeAllContentTypeParsers();
+  // The checks above ran already; the parsers stay strict in case a route is added without them.
   app.addContentTypeParser([...BUNDLE_CONTENT_TYPES], (request, payload, done) => {
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-      done(new HttpRefusal(415, 'BUNDLE_ENCODING_UNSUPPORTED', `header "content-encoding": ${encoding.slice(0, 50)} is not supported; send the bundle file as it is`));
+      done(unsupportedEncoding(encoding));
       return;
     }
     const length = Number(request.headers['content-length']);
@@ -167,8 +225,7 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
     done(null, payload);
   });
   app.addContentTypeParser('*', (request, _payload, done) => {
-    const type = String(request.headers['content-type'] ?? '(none)').slice(0, 100);
-    done(new HttpRefusal(415, 'BUNDLE_MEDIA_TYPE_UNSUPPORTED', `header "content-type": ${type} is not supported; send the bundle file as ${BUNDLE_CONTENT_TYPES.join(' or ')}`));
+    done(unsupportedType(request.headers['content-type']));
   });
 
   app.post<{ Querystring: { allow_expired: boolean; allow_downgrade: boolean; wait: boolean } }>('/v2/bundles', {
@@ -205,13 +262,9 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
       response: { 200: importResult },
     },
   }, async (request, reply) => {
-    const unknown = unknownQueryNames(request.url);
-    if (unknown.length > 0) {
-      throw new AirfeedError('INPUT_INVALID', `query parameter "${unknown[0] ?? ''}" is not known; this route takes ${QUERY_NAMES.join(', ')} (true or false)`);
-    }
     const body = request.body as Readable | undefined;
     if (body === undefined) throw new AirfeedError('INPUT_INVALID', `the request has no body: send the bundle file as the body (Content-Type: ${BUNDLE_CONTENT_TYPES[0]})`);
-    const trust = await loadServiceTrust(opts.upload?.trust ?? []);
+    const trust = trustOf.get(request) ?? (await loadServiceTrust(opts.upload?.trust ?? [], log.child({ reqId: request.id })));
 
     await fsp.mkdir(spoolRoot, { recursive: true });
     const dir = await fsp.mkdtemp(path.join(spoolRoot, 'airfeed-upload-'));
@@ -222,13 +275,13 @@ export async function bundleRoutes(app: FastifyInstance, opts: BundleRoutesOptio
       const bytes = await spool(request.raw, body, file, maxBytes).catch((err: unknown) => {
         // The rest of the body is not read: end the connection after the answer (if it can still be sent).
         void reply.header('connection', 'close');
-        reqLog.warn({ err }, 'bundle upload not received; nothing imported');
-        throw err;
+        reqLog.warn({ err, file }, 'bundle upload not received; nothing imported');
+        throw relabel(err, file, hidden);
       });
       reqLog.info({ bytes, ms: Date.now() - started }, 'bundle upload received');
       const { allow_expired: allowExpired, allow_downgrade: allowDowngrade, wait } = request.query;
       const result = await importBundle(sql, file, { trust, allowExpired, allowDowngrade, wait, spoolDir: dir, log: reqLog, label: `upload from ${request.ip} at ${new Date().toISOString()}` }).catch((err: unknown) => {
-        const refusal = relabel(err, file);
+        const refusal = relabel(err, file, hidden);
         // Refusals are answered as 4xx, which the error handler does not log; operators want to see them.
         if (refusal instanceof AirfeedError && refusal.status < 500) reqLog.warn({ code: refusal.code, reason: refusal.message }, 'bundle refused; nothing imported');
         throw refusal;

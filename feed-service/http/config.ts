@@ -7,6 +7,7 @@ import path from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { fileProblem, readInputFile } from '../../drivers/_framework/files.ts';
 import type { Driver } from '../../drivers/_framework/types.ts';
 import { loadConfig } from '../config.ts';
 
@@ -20,11 +21,29 @@ export const DEFAULT_MAX_BUNDLE_BYTES = 4 * 2 ** 30;
 // Short tokens are guessable; the check names the variable, never the token.
 const MIN_TOKEN_LENGTH = 16;
 
+/**
+ * Who may call an operations route: anyone, whoever may read (/v1, /v2: anyone unless read tokens
+ * are configured), or admins only.
+ */
+export type Access = 'anonymous' | 'read' | 'admin';
+export const ACCESS_LEVELS: readonly Access[] = ['anonymous', 'read', 'admin'];
+/**
+ * Default of AIRFEED_METRICS_ACCESS and AIRFEED_DOCS_ACCESS: `read`. A service without read tokens
+ * stays open as before (its data is public anyway); one with read tokens keeps what /metrics tells
+ * (group names and sizes, sync timings, request counts, process figures) and the API description
+ * for the callers it gave tokens to. Prometheus sends a token as `authorization` or `basic_auth`.
+ */
+export const DEFAULT_OPS_ACCESS: Access = 'read';
+
 export interface AuthConfig {
   /** Bearer tokens accepted for /v2/admin calls. None configured: every admin call is refused. */
   adminTokens: readonly string[];
   /** When set, reads (/v1, /v2) need one of these (or an admin token); undefined: anonymous reads. */
   readTokens?: readonly string[] | undefined;
+  /** Who may read /metrics (default DEFAULT_OPS_ACCESS). */
+  metricsAccess?: Access | undefined;
+  /** Who may read /openapi.json and /docs (default DEFAULT_OPS_ACCESS). */
+  docsAccess?: Access | undefined;
 }
 
 export interface ServiceConfig {
@@ -75,6 +94,8 @@ const Env = z.object({
   AIRFEED_TRUST: z.string().transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p !== '')).optional(),
   AIRFEED_MAX_BUNDLE_BYTES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   AIRFEED_BUNDLE_SPOOL_DIR: z.string().min(1).optional(),
+  AIRFEED_METRICS_ACCESS: z.enum(ACCESS_LEVELS).optional(),
+  AIRFEED_DOCS_ACCESS: z.enum(ACCESS_LEVELS).optional(),
 });
 
 /** `AIRFEED_SCHEDULE_<DRIVER>` / `AIRFEED_SOURCE_<DRIVER>`: the driver id upper-cased, other characters as `_`. */
@@ -89,9 +110,11 @@ function invalid(variable: string, message: string, cause?: unknown): AirfeedErr
 async function readTokenFile(variable: string, file: string): Promise<string[]> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await readInputFile('token file', file)).toString('utf8');
   } catch (err) {
-    throw invalid(variable, `cannot read ${file}: ${(err as Error).message}`, err);
+    const detail = err instanceof AirfeedError ? err.details['reason'] : undefined;
+    const reason = typeof detail === 'string' ? detail : fileProblem(err).reason;
+    throw invalid(variable, `cannot read ${file}: ${reason}`, err);
   }
   return TokenList.parse(text);
 }
@@ -119,11 +142,12 @@ async function bundleConfig(e: z.infer<typeof Env>, flags: ServeFlags, env: Node
     // The default directory may not exist yet: uploads answer 503 until a key is put there.
     trust = [path.join(loadConfig(env).home, 'trusted-keys')];
   }
-  return {
-    trust,
-    maxBytes: e.AIRFEED_MAX_BUNDLE_BYTES ?? DEFAULT_MAX_BUNDLE_BYTES,
-    spoolDir: e.AIRFEED_BUNDLE_SPOOL_DIR === undefined ? undefined : path.resolve(e.AIRFEED_BUNDLE_SPOOL_DIR),
-  };
+  const spoolDir = e.AIRFEED_BUNDLE_SPOOL_DIR === undefined ? undefined : path.resolve(e.AIRFEED_BUNDLE_SPOOL_DIR);
+  // Created at the first upload when missing; a file there would fail every upload.
+  if (spoolDir !== undefined && (await fs.stat(spoolDir).then((st) => !st.isDirectory(), () => false))) {
+    throw invalid('AIRFEED_BUNDLE_SPOOL_DIR', `${spoolDir} is a file, not a directory`);
+  }
+  return { trust, maxBytes: e.AIRFEED_MAX_BUNDLE_BYTES ?? DEFAULT_MAX_BUNDLE_BYTES, spoolDir };
 }
 
 /** Reads the service configuration from `env` and the CLI flags; throws CONFIG_INVALID naming the variable. */
@@ -166,7 +190,7 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
   return {
     port,
     host: flags.host ?? e.AIRFEED_HOST ?? DEFAULT_HOST,
-    auth: { adminTokens: admin, readTokens: read },
+    auth: { adminTokens: admin, readTokens: read, metricsAccess: e.AIRFEED_METRICS_ACCESS ?? DEFAULT_OPS_ACCESS, docsAccess: e.AIRFEED_DOCS_ACCESS ?? DEFAULT_OPS_ACCESS },
     schedule: flags.schedule ?? true,
     schedules,
     sources,

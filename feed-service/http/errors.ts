@@ -1,11 +1,12 @@
 /**
  * THE error handler of the feed service. Every failure leaves as `{"error": {"code", "message"}}`
- * (plus `hint` for AirfeedErrors) with a status from the error catalogue. Bad input is always a 4xx
- * naming the parameter; a 500 means a bug, and its details stay in the log.
+ * (plus `hint` for AirfeedErrors: the catalogue's hint for HTTP clients, never a command-line flag)
+ * with a status from the error catalogue. Bad input is always a 4xx naming the parameter; a 500
+ * means a bug, and its details stay in the log.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import postgres from 'postgres';
-import { AirfeedError, ERROR_CODES } from '../../drivers/_framework/errors.ts';
+import { AirfeedError, ERROR_CODES, type ErrorCode, hintFor } from '../../drivers/_framework/errors.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; hint?: string };
@@ -38,6 +39,11 @@ export function describeValidation(context: string, issues: readonly ValidationI
     .join('; ');
 }
 
+/** The catalogue's hint of `code` for HTTP clients. */
+export function httpHint(code: ErrorCode): string {
+  return hintFor(ERROR_CODES[code].hint, 'http');
+}
+
 function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
@@ -49,22 +55,22 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const challenge = err.details['challenge'];
       if (err.code === 'UNAUTHORIZED' && typeof challenge === 'string') void reply.header('www-authenticate', challenge);
       if (err.status >= 500) request.log.error({ err, code: err.code }, 'request failed');
-      return send(reply, err.status, { error: { code: err.code, message: err.message, hint: err.hint } });
+      return send(reply, err.status, { error: { code: err.code, message: err.message, hint: err.hintFor('http') } });
     }
     const fe = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
     if (fe.validation) {
       const message = describeValidation(fe.validationContext ?? 'request', fe.validation);
-      return send(reply, 400, { error: { code: 'INPUT_INVALID', message, hint: ERROR_CODES.INPUT_INVALID.hint } });
+      return send(reply, 400, { error: { code: 'INPUT_INVALID', message, hint: httpHint('INPUT_INVALID') } });
     }
     const code = (err as { code?: unknown }).code;
     // PostgreSQL data exceptions (class 22) come from values the client sent.
     if (err instanceof postgres.PostgresError && /^22[0-9A-Z]{3}$/.test(err.code)) {
       request.log.warn({ err }, 'database refused a request value');
-      return send(reply, 400, { error: { code: 'INPUT_INVALID', message: `a parameter holds a value the database cannot take: ${err.message}`, hint: ERROR_CODES.INPUT_INVALID.hint } });
+      return send(reply, 400, { error: { code: 'INPUT_INVALID', message: `a parameter holds a value the database cannot take: ${err.message}`, hint: httpHint('INPUT_INVALID') } });
     }
     if (typeof code === 'string' && DB_DOWN.has(code)) {
       request.log.warn({ err }, 'database unavailable');
-      return send(reply, 503, { error: { code: 'DB_UNAVAILABLE', message: 'the database is not reachable', hint: ERROR_CODES.DB_UNAVAILABLE.hint } });
+      return send(reply, 503, { error: { code: 'DB_UNAVAILABLE', message: 'the database is not reachable', hint: httpHint('DB_UNAVAILABLE') } });
     }
     // Fastify's own 4xx (malformed JSON body, unsupported media type, body too large, …).
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -90,7 +96,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) =>
     send(reply, 404, {
-      error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`, hint: ERROR_CODES.NOT_FOUND.hint },
+      error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`, hint: httpHint('NOT_FOUND') },
     }),
   );
 }

@@ -79,7 +79,8 @@ export async function spool(raw: IncomingMessage, body: Readable, file: string, 
     await pipeline(counter, out);
   } catch (err) {
     if (diskError !== undefined) {
-      throw new AirfeedError('UNAVAILABLE', `cannot spool the upload to ${path.dirname(file)}: ${(diskError as Error).message}`, { cause: diskError });
+      // The path and the file system's error are the server's business: they go to the log with the cause.
+      throw new AirfeedError('UNAVAILABLE', 'cannot store the upload on this service (its spool directory failed); nothing was imported', { cause: diskError, details: { spool: path.dirname(file) } });
     }
     throw err;
   } finally {

@@ -1,6 +1,7 @@
 /** Opens the feed service's database: the external one named by DATABASE_URL, or the embedded one under AIRFEED_HOME. */
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { SERVICE_PG_VARIABLES } from '../../drivers/_framework/pg/embedded.ts';
 import { type Database, openPostgres } from '../../drivers/_framework/pg/sql.ts';
 import type { Config } from '../config.ts';
 import { migrate } from './migrate.ts';
@@ -14,8 +15,7 @@ export async function openDatabase(config: Config, log: Logger, options: { migra
     embeddedDir: path.join(config.home, 'db'),
     database: 'airfeed',
     embeddedPort: config.embeddedPort,
-    homeVariable: 'AIRFEED_HOME',
-    urlVariable: 'DATABASE_URL',
+    variables: SERVICE_PG_VARIABLES,
     log,
   });
   if (options.migrate !== false) {

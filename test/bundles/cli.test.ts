@@ -97,7 +97,9 @@ describe('airfeed keys and bundle', () => {
     const help = await run(A, dir, 'bundle', 'export', '--help');
     expect(help.out).toMatch(/--base <manifest\.json\|bundle\.tar>/);
     expect(help.out).toMatch(/Examples:\n {2}airfeed bundle export --key/);
-    const bad = await run(A, dir, 'bundle', 'export', '--key', 'k.pem', '--out', 'x.tar', '--created', 'yesterday');
+    const k = await run(A, dir, 'keys', 'generate', '--out', path.join(dir, 'help-keys'), '--json');
+    const { privateFile } = JSON.parse(k.out) as { privateFile: string };
+    const bad = await run(A, dir, 'bundle', 'export', '--key', privateFile, '--out', path.join(dir, 'x.tar'), '--created', 'yesterday');
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/--created yesterday is not a time/);
   });

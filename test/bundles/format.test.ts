@@ -10,9 +10,9 @@ import { deriveBundleId, type Manifest, memberPath, parseDuration, sha256, valid
 import { memberLines, MemberWriter, parseLine, recordLine, tombstoneLine } from '../../bundles/members.ts';
 import { tarHeader, TarReader, TarWriter, unsafePathReason } from '../../bundles/tar.ts';
 import { tempDir } from '../helpers/mirror.ts';
+import { haveCommand, skipUnless } from '../helpers/skip.ts';
 
 let dir: string;
-const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 beforeAll(async () => {
   dir = await tempDir('airfeed-format-');
@@ -47,7 +47,7 @@ describe('tar', () => {
     expect(tarHeader({ name: 'a', size: 1, mtime: 5 })).toEqual(tarHeader({ name: 'a', size: 1, mtime: 5 }));
   });
 
-  it.skipIf(!have('tar'))('is read by GNU tar, and refuses what GNU tar adds (directories, pax headers)', async () => {
+  it('is read by GNU tar, and refuses what GNU tar adds (directories, pax headers)', skipUnless(haveCommand('tar'), 'tar is not installed'), async () => {
     const file = path.join(dir, 'b.tar');
     const w = await TarWriter.create(file, 0);
     await w.addBuffer('hello.txt', Buffer.from('hi\n'));
@@ -174,7 +174,7 @@ describe('keys', () => {
     await expect(loadTrust([rsa])).rejects.toThrow(/is a rsa key, not Ed25519/);
   });
 
-  it.skipIf(!have('openssl'))('uses the sha256 of the raw public key as id, as openssl computes it', async () => {
+  it('uses the sha256 of the raw public key as id, as openssl computes it', skipUnless(haveCommand('openssl'), 'openssl is not installed'), async () => {
     const k = await generateKeyFiles(path.join(dir, 'keys2'));
     const der = spawnSync('openssl', ['pkey', '-pubin', '-in', k.publicFile, '-outform', 'DER']).stdout;
     expect(sha256(der.subarray(der.length - 32))).toBe(k.keyId);

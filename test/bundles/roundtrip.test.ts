@@ -15,6 +15,7 @@ import { listGroups } from '../../feed-service/storage/groups.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { type MirrorSpec, tempDir, writeMirror } from '../helpers/mirror.ts';
+import { haveCommand, skipUnless } from '../helpers/skip.ts';
 import { dbState, liveRecords, makeKey, resetDb, type TestKey } from './helpers.ts';
 
 let A: TestDb;
@@ -194,9 +195,7 @@ describe('bundle round trip', () => {
 });
 
 describe('checking a bundle with stock tools', () => {
-  const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-
-  it.skipIf(!have('openssl'))('openssl verifies the signature and sha256sum the members, as the README shows', async () => {
+  it('openssl verifies the signature and sha256sum the members, as the README shows', skipUnless(haveCommand('openssl'), 'openssl is not installed'), async () => {
     const out = await exportBundle(A.sql, { privateKey: key.privateKey, out: bundlePath('stock'), created: T1 });
     const dir = await tempDir('airfeed-stock-');
     const sh = (script: string): { status: number | null; stdout: string; stderr: string } =>

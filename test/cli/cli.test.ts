@@ -62,7 +62,7 @@ describe('airfeed CLI', () => {
     expect(unknown.stderr).toMatch(/no feed or group named "alpine:9.9"\n\s+what to do: Run `airfeed groups list`/);
     const missing = await airfeed('sync', 'alpine', '--source', path.join(home, 'nope'));
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/sync failed for alpine .*nope/);
+    expect(missing.stderr).toMatch(/cannot read mirror directory .*nope: it does not exist\n\s+what to do: Check the path/);
     const badDriver = await airfeed('sync', 'debian');
     expect(badDriver.code).toBe(1);
     expect(badDriver.stderr).toMatch(/unknown driver "debian"; known drivers: alpine/);

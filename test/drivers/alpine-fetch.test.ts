@@ -11,6 +11,7 @@ import { silentLogger } from '../../drivers/_framework/log.ts';
 import type { DriverState, FetchResult } from '../../drivers/_framework/types.ts';
 import { branchesFromIndex } from '../../drivers/alpine/fetch.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
+import { describeStatusMatrix } from '../helpers/mock-upstream.ts';
 
 const MIRROR = path.resolve(import.meta.dirname, '../fixtures/alpine/mirror');
 const FILES = ['edge/community.json', 'edge/main.json', 'v3.19/main.json', 'v3.20/community.json', 'v3.20/main.json'];
@@ -233,4 +234,13 @@ describe('branchesFromIndex', () => {
       <a href="v3.20/main.json">x</a><a href="../">x</a><a href="v3.20/">dup</a>`;
     expect(branchesFromIndex(html, 'https://secdb.test/')).toEqual(['edge', 'v3.10', 'v3.20', 'v3.21', 'v3.9']);
   });
+});
+
+describeStatusMatrix({
+  driver: alpine,
+  mirrorDir: MIRROR,
+  target: 'v3.20/main.json',
+  // A branch listed in the index without main.json is logged and skipped (drivers/alpine/fetch.ts).
+  on404: 'absent',
+  routes: (files) => ({ '/': { status: 200, body: INDEX([...new Set(files.map((f) => f.split('/')[0] ?? ''))].sort()) } }),
 });

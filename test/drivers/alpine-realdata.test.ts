@@ -11,12 +11,12 @@ import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { validateRecord } from '../../drivers/_framework/record.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
-import { expectedCounts, REALDATA_ALPINE, realdataPresent } from '../helpers/alpine-count.ts';
+import { expectedCounts, REALDATA_ABSENT, REALDATA_ALPINE, realdataPresent } from '../helpers/alpine-count.ts';
+import { skipUnless } from '../helpers/skip.ts';
 
 const REALDATA = REALDATA_ALPINE;
-const present = realdataPresent;
 
-describe.skipIf(!present)(`alpine on the real secdb snapshot${present ? '' : ' (skipped: ../shared/realdata is absent, as in a fresh clone)'}`, () => {
+describe('alpine on the real secdb snapshot', skipUnless(realdataPresent, REALDATA_ABSENT), () => {
   let ws: string;
   beforeAll(async () => {
     ws = await fs.mkdtemp(path.join(os.tmpdir(), 'airfeed-alpine-real-'));

@@ -14,8 +14,9 @@ import type { VulnRecord } from '../../drivers/_framework/record.ts';
 import { fromOsv } from '../../drivers/_framework/shapes/osv-in.ts';
 import { mergeOsv, OSV_SCHEMA_VERSION, type OsvVulnerability, toOsv } from '../../drivers/_framework/shapes/osv.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
-import { REALDATA_ALPINE, realdataPresent } from '../helpers/alpine-count.ts';
-import { OSV_SKIP_NOTE, osvSchemaPresent, osvValidator } from '../helpers/osv-schema.ts';
+import { REALDATA_ABSENT, REALDATA_ALPINE, realdataPresent } from '../helpers/alpine-count.ts';
+import { OSV_SCHEMA_ABSENT, osvSchemaPresent, osvValidator } from '../helpers/osv-schema.ts';
+import { skipUnless } from '../helpers/skip.ts';
 import { makeRecord } from '../helpers/records.ts';
 
 const AT = '2025-01-02T03:04:05.123456Z';
@@ -125,7 +126,7 @@ describe('OSV in', () => {
   });
 });
 
-describe.skipIf(!realdataPresent || !osvSchemaPresent)(`the OSV view of every real Alpine record${realdataPresent ? OSV_SKIP_NOTE : ' (skipped: ../shared/realdata is absent, as in a fresh clone)'}`, () => {
+describe('the OSV view of every real Alpine record', skipUnless(realdataPresent && osvSchemaPresent, realdataPresent ? OSV_SCHEMA_ABSENT : REALDATA_ABSENT), () => {
   let ws: string;
   beforeAll(async () => {
     ws = await fs.mkdtemp(path.join(os.tmpdir(), 'airfeed-osv-real-'));
@@ -190,7 +191,7 @@ function normalize(doc: Record<string, unknown>): Record<string, unknown> {
 
 const OSV_DIR = path.resolve(import.meta.dirname, '../../../shared/realdata/osv');
 
-describe.skipIf(!osvSchemaPresent)(`OSV in → record → OSV out on real databases${OSV_SKIP_NOTE}`, () => {
+describe('OSV in → record → OSV out on real databases', skipUnless(osvSchemaPresent, OSV_SCHEMA_ABSENT), () => {
   const corpora: { name: string; dir: string; group: string }[] = [
     { name: 'Go vulndb', dir: 'govulndb-osv/data', group: 'github:go' },
     { name: 'RustSec', dir: 'rustsec-osv/data/crates', group: 'github:rust' },

@@ -14,9 +14,10 @@ import { type Cvss, FixedIn, RECORD_SCHEMA_VERSION, validateRecord, VERSION_SCHE
 import { readRecord, upgradeV1Record, type VulnRecordV1 } from '../../drivers/_framework/record-v1.ts';
 import { SCHEME_NAMES } from '../../drivers/_framework/versions/index.ts';
 import { makeRecord } from '../helpers/records.ts';
+import { skipUnless } from '../helpers/skip.ts';
 
 const SHARED = path.resolve(import.meta.dirname, '../../../shared/realdata');
-const skipNote = (p: string): string => (existsSync(p) ? '' : ' (skipped: ../shared/realdata is absent, as in a fresh clone)');
+const absent = (p: string): string => `${path.relative(path.resolve(import.meta.dirname, '../..'), p)} is absent, as in a fresh clone`;
 
 function problems(value: unknown): string[] {
   const r = VulnRecordSchema.safeParse(value);
@@ -196,7 +197,7 @@ const KEV = path.join(SHARED, 'kev/cisa-kev-2025-08-25/known_exploited_vulnerabi
 const EPSS = path.join(SHARED, 'fixtures/vunnel/epss/test-fixtures/example-1.csv');
 
 describe('real upstream data fits the typed fields', () => {
-  it.skipIf(!existsSync(NVD_PAGE))(`NVD API 2.0: every CVE of the modified page (CVSS 2.0–4.0, weaknesses, configurations, references, status)${skipNote(NVD_PAGE)}`, async () => {
+  it('NVD API 2.0: every CVE of the modified page (CVSS 2.0–4.0, weaknesses, configurations, references, status)', skipUnless(existsSync(NVD_PAGE), absent(NVD_PAGE)), async () => {
     const page = z.looseObject({ vulnerabilities: z.array(z.looseObject({ cve: z.unknown() })) }).parse(JSON.parse(gunzipSync(await fs.readFile(NVD_PAGE)).toString('utf8')));
     const bad: string[] = [];
     const versions = new Set<string>();
@@ -211,7 +212,7 @@ describe('real upstream data fits the typed fields', () => {
     expect([...versions].sort()).toEqual(['2.0', '3.0', '3.1', '4.0']);
   });
 
-  it.skipIf(!existsSync(KEV))(`CISA KEV: every catalog entry is a kev block${skipNote(KEV)}`, async () => {
+  it('CISA KEV: every catalog entry is a kev block', skipUnless(existsSync(KEV), absent(KEV)), async () => {
     const catalog = z.looseObject({ vulnerabilities: z.array(KevEntry) }).parse(JSON.parse(await fs.readFile(KEV, 'utf8')));
     const bad: string[] = [];
     for (const v of catalog.vulnerabilities) {
@@ -229,7 +230,7 @@ describe('real upstream data fits the typed fields', () => {
     expect(catalog.vulnerabilities.length).toBe(1404);
   });
 
-  it.skipIf(!existsSync(EPSS))(`FIRST EPSS: the score file's rows are epss blocks${skipNote(EPSS)}`, async () => {
+  it("FIRST EPSS: the score file's rows are epss blocks", skipUnless(existsSync(EPSS), absent(EPSS)), async () => {
     const lines = (await fs.readFile(EPSS, 'utf8')).trim().split('\n');
     const date = /score_date:(\d{4}-\d\d-\d\d)/.exec(lines[0] ?? '')?.[1];
     expect(date).toBe('2025-02-20');

@@ -8,6 +8,8 @@ import path from 'node:path';
 
 export const REALDATA_ALPINE = path.resolve(import.meta.dirname, '../../../shared/realdata/alpine/secdb-2024-12-31');
 export const realdataPresent = existsSync(REALDATA_ALPINE);
+/** The skip reason of tests that need it (test/helpers/skip.ts). */
+export const REALDATA_ABSENT = `${path.relative(path.resolve(import.meta.dirname, '../..'), REALDATA_ALPINE)} is absent, as in a fresh clone`;
 
 /** Record ids of one upstream string: CVEs if any, else the other id-looking tokens. */
 function idsOf(raw: string): string[] {

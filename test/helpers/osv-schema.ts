@@ -10,7 +10,8 @@ import addFormats from 'ajv-formats';
 
 export const OSV_SCHEMA = path.resolve(import.meta.dirname, '../../../shared/realdata/osv/osv-schema/validation/schema.json');
 export const osvSchemaPresent = existsSync(OSV_SCHEMA);
-export const OSV_SKIP_NOTE = osvSchemaPresent ? '' : ' (skipped: ../shared/realdata/osv/osv-schema is absent, as in a fresh clone)';
+/** Why a test that needs the schema is skipped (for skipUnless). */
+export const OSV_SCHEMA_ABSENT = '../shared/realdata/osv/osv-schema is absent, as in a fresh clone';
 
 /** A validator of OSV documents; returns the first errors as text, or null when valid. */
 export function osvValidator(): (doc: unknown) => string | null {

@@ -12,7 +12,7 @@ describe('loadServiceConfig', () => {
   it('has documented defaults: port 8080 on loopback, anonymous reads, the driver schedule', async () => {
     const c = await loadServiceConfig([alpine], {}, {});
     expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', schedule: true, jitterSeconds: 60, overlapSeconds: 3600, sources: {} });
-    expect(c.auth).toEqual({ adminTokens: [], readTokens: undefined });
+    expect(c.auth).toEqual({ adminTokens: [], readTokens: undefined, metricsAccess: 'read', docsAccess: 'read' });
     expect(c.schedules).toEqual({ alpine: '17 */6 * * *' });
   });
 
@@ -30,7 +30,7 @@ describe('loadServiceConfig', () => {
       AIRFEED_SOURCE_ALPINE: '/mnt/secdb',
     });
     expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', schedule: false, sources: { alpine: '/mnt/secdb' }, schedules: { alpine: '*/30 * * * *' } });
-    expect(c.auth).toEqual({ adminTokens: [`${TOKEN}-1`, `${TOKEN}-2`, `${TOKEN}-file`], readTokens: [`${TOKEN}-read`] });
+    expect(c.auth).toEqual({ adminTokens: [`${TOKEN}-1`, `${TOKEN}-2`, `${TOKEN}-file`], readTokens: [`${TOKEN}-read`], metricsAccess: 'read', docsAccess: 'read' });
     expect((await loadServiceConfig([alpine], {}, { AIRFEED_SCHEDULE_ALPINE: 'off' })).schedules).toEqual({ alpine: null });
   });
 

@@ -5,7 +5,7 @@ import { createMetrics } from '../../feed-service/http/metrics.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { alpineHome, makeApp, makeScheduler } from './service-helpers.ts';
+import { adminAuth, alpineHome, makeApp, makeScheduler } from './service-helpers.ts';
 
 let db: TestDb;
 let app: FastifyInstance;
@@ -30,9 +30,9 @@ afterAll(async () => {
 });
 
 describe('health and readiness', () => {
-  it('answers /health and /ready on a migrated database', async () => {
+  it('answers /health and /ready on a migrated database (the schema version to an admin token)', async () => {
     expect((await app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
-    const ready = await app.inject({ method: 'GET', url: '/ready' });
+    const ready = await app.inject({ method: 'GET', url: '/ready', headers: adminAuth });
     expect(ready.statusCode).toBe(200);
     const body = ready.json<{ status: string; schemaVersion: number }>();
     expect(body.status).toBe('ready');
@@ -43,9 +43,12 @@ describe('health and readiness', () => {
     const bare = await createTestDb({ migrate: false });
     const a = await makeApp(bare.sql);
     try {
-      const res = await a.inject({ method: 'GET', url: '/ready' });
+      const res = await a.inject({ method: 'GET', url: '/ready', headers: adminAuth });
       expect(res.statusCode).toBe(503);
-      expect(res.json<{ error: { message: string } }>().error.message).toMatch(/schema is at version 0/);
+      expect(res.json<{ error: { message: string; details: unknown } }>().error).toMatchObject({
+        message: expect.stringMatching(/schema is not at the version this service needs/) as unknown,
+        details: { schemaVersion: 0 },
+      });
       expect((await a.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     } finally {
       await a.close();
@@ -132,5 +135,13 @@ describe('API documentation', () => {
     const ui = await app.inject({ method: 'GET', url: '/docs/' });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers['content-type']).toMatch(/text\/html/);
+    // Its scripts and styles come through @fastify/static (whose content-disposition package.json overrides for Node 20).
+    const assets = [...ui.body.matchAll(/(?:src|href)="\.\/(static\/[^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(assets).toContain('static/swagger-ui-bundle.js');
+    for (const asset of assets) {
+      const res = await app.inject({ method: 'GET', url: `/docs/${asset}` });
+      expect(res.statusCode, asset).toBe(200);
+      expect(res.rawPayload.length, asset).toBeGreaterThan(0);
+    }
   });
 });

@@ -5,11 +5,12 @@ import { silentLogger } from '../../drivers/_framework/log.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
 import { listGroups } from '../../feed-service/storage/groups.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
-import { expectedCounts, REALDATA_ALPINE, realdataPresent } from '../helpers/alpine-count.ts';
+import { expectedCounts, REALDATA_ABSENT, REALDATA_ALPINE, realdataPresent } from '../helpers/alpine-count.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { tempDir } from '../helpers/mirror.ts';
+import { skipUnless } from '../helpers/skip.ts';
 
-describe.skipIf(!realdataPresent)(`sync of the real Alpine secdb${realdataPresent ? '' : ' (skipped: ../shared/realdata is absent, as in a fresh clone)'}`, () => {
+describe('sync of the real Alpine secdb', skipUnless(realdataPresent, REALDATA_ABSENT), () => {
   let db: TestDb;
   beforeAll(async () => {
     db = await createTestDb();

@@ -148,6 +148,28 @@ describe('sync alpine from a mirror directory', () => {
     expect((await sync()).status).not.toBe('failed');
   });
 
+  it('fails the group on invalid UTF-8 upstream, naming the file and byte offset, and keeps serving the previous data', async () => {
+    await sync();
+    const before = await records('alpine:3.20');
+    const file = path.join(mirror, 'v3.20', 'main.json');
+    const text = await fs.readFile(file);
+    // A package name whose first two bytes are not UTF-8 (0xff 0xfe): once stored as "\uFFFD\uFFFDaom".
+    const at = text.indexOf(Buffer.from('"name":'));
+    expect(at).toBeGreaterThan(0);
+    const quote = text.indexOf(0x22, at + 7);
+    const broken = Buffer.concat([text.subarray(0, quote + 1), Buffer.from([0xff, 0xfe]), text.subarray(quote + 1)]);
+    await fs.writeFile(file, broken);
+    const report = await sync();
+    expect(report.status).toBe('failed');
+    expect(report.error).toMatch(/v3\.20\/main\.json/);
+    expect(report.error).toContain(`byte ${quote + 1}`);
+    expect(report.error).toMatch(/UTF-8/);
+    expect(await records('alpine:3.20')).toEqual(before);
+    expect(JSON.stringify(await records('alpine:3.20'))).not.toContain('\uFFFD');
+    await fs.writeFile(file, text);
+    expect((await sync()).status).not.toBe('failed');
+  });
+
   it('refuses a second concurrent sync of the same driver, clearly', async () => {
     const held = await lockDriver(db.sql, 'alpine');
     try {

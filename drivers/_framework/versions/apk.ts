@@ -13,11 +13,13 @@
  * above it. Token values are compared exactly (apk-tools uses a C int, which overflows on the
  * 14-digit snapshot dates some packages use).
  *
- * Valid versions are those apk-tools' `apk_version_validate` accepts, plus airfeed's rules that a
- * version is non-empty, printable ASCII and starts with a digit (apk-tools 2 would accept "" or "a").
+ * Valid versions are exactly those apk-tools' `apk_version_validate` accepts. That includes the
+ * empty string (it compares like "0") and a version made of one letter, optionally followed by
+ * digits (`a`, `a1`): apk-tools accepts and orders them, airfeed does too and warns. A NUL character
+ * ends the version for apk-tools (it works on C strings), and so it does here.
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
-import { compareDigitRuns, firstNonPrintable, isDigitCode } from './numeric.ts';
+import { acceptedBy, InvalidVersionError, NO_WARNINGS } from './errors.ts';
+import { compareDigitRuns, isDigitCode } from './numeric.ts';
 import type { Comparator, Ordering } from './types.ts';
 
 const SCHEME = 'apk';
@@ -200,14 +202,18 @@ function fail(v: string, reason: string): never {
 
 /** Validates an apk version: apk-tools' tokenizer must reach the end without an invalid token. */
 export function parseApk(v: string): ApkVersion {
-  if (v === '') fail(v, 'empty version');
-  const bad = firstNonPrintable(v);
-  if (bad >= 0) fail(v, `character ${JSON.stringify(v[bad])} at ${bad} is not printable ASCII`);
-  if (!isDigitCode(v.charCodeAt(0))) fail(v, 'does not start with a digit');
   const c = CA.reset(v);
   while (c.type !== END && c.type !== INVALID) c.next();
   if (c.type === INVALID) fail(v, `unexpected text at ${JSON.stringify(v.slice(Math.max(0, c.pos - 1)))}`);
   return { version: v };
+}
+
+/** What is odd about a version apk-tools accepts: empty, or not starting with a digit. */
+export function apkWarnings(v: string): readonly string[] {
+  parseApk(v);
+  if (v === '' || v.charCodeAt(0) === 0) return ['empty version (apk-tools compares it like "0")'];
+  if (!isDigitCode(v.charCodeAt(0))) return ['does not start with a digit (apk-tools reads the first letter as a letter token)'];
+  return NO_WARNINGS;
 }
 
 /** Orders two validated apk versions. */
@@ -222,4 +228,5 @@ export const apk: Comparator<ApkVersion> = {
   compare: (a, b) => compareTokens(parseApk(a).version, parseApk(b).version),
   compareParsed: compareApkParsed,
   valid: acceptedBy(parseApk),
+  warnings: apkWarnings,
 };

@@ -8,7 +8,7 @@
  * metadata to make the order total; `compareTotal` reproduces that for sorting, per the decision in
  * the reference vectors' README.
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
+import { acceptedBy, parsedWithoutWarnings, InvalidVersionError } from './errors.ts';
 import { allDigits, compareDigits, compareStrings } from './numeric.ts';
 import { comparePrecedence, scanSemver } from './semver2.ts';
 import type { SemverParts } from './semver2.ts';
@@ -73,4 +73,5 @@ export const crates: Comparator<CrateVersion> = {
   compare: (a, b) => comparePrecedence(parseCrate(a), parseCrate(b)),
   compareParsed: compareCrateParsed,
   valid: acceptedBy(parseCrate),
+  warnings: parsedWithoutWarnings(parseCrate),
 };

@@ -53,3 +53,19 @@ export function acceptedBy(parse: (v: string) => unknown): (v: string) => boolea
     }
   };
 }
+
+/** The shared empty warning list (most versions have none). */
+export const NO_WARNINGS: readonly string[] = Object.freeze([]);
+
+/** A warning as one line of text: `<scheme>: "<version>": <warning>`. */
+export function describeWarning(scheme: string, version: string, warning: string): string {
+  return `${scheme}: ${JSON.stringify(version)}: ${warning}`;
+}
+
+/** `warnings` for a scheme whose accepted versions are never odd: validates, then reports nothing. */
+export function parsedWithoutWarnings(parse: (v: string) => unknown): (v: string) => readonly string[] {
+  return (v) => {
+    parse(v);
+    return NO_WARNINGS;
+  };
+}

@@ -12,7 +12,7 @@
  * one counting as 0, a letter segment sorting below any number (so `1.0.a < 1.0`), numbers
  * numerically and letters byte-wise.
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
+import { acceptedBy, InvalidVersionError, NO_WARNINGS } from './errors.ts';
 import { compareNum, compareStrings, isAlphaCode, isDigitCode, isIdentCode, numAt, trimCSpace } from './numeric.ts';
 import type { Num } from './numeric.ts';
 import type { Comparator, Ordering } from './types.ts';
@@ -109,6 +109,14 @@ export function compareGemParsed(a: GemVersion, b: GemVersion): Ordering {
   return 0;
 }
 
+/** What RubyGems accepts silently but is odd: a blank version (it means "0"), surrounding white space. */
+export function gemWarnings(v: string): readonly string[] {
+  parseGem(v);
+  const s = trimCSpace(v);
+  if (s === '') return ['blank version (RubyGems reads it as "0")'];
+  return s === v ? NO_WARNINGS : ['surrounding white space is ignored (RubyGems strips it)'];
+}
+
 /** The RubyGems comparator (registered as scheme `gem`). */
 export const gem: Comparator<GemVersion> = {
   scheme: SCHEME,
@@ -116,4 +124,5 @@ export const gem: Comparator<GemVersion> = {
   compare: (a, b) => compareGemParsed(parseGem(a), parseGem(b)),
   compareParsed: compareGemParsed,
   valid: acceptedBy(parseGem),
+  warnings: gemWarnings,
 };

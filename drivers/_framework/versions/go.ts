@@ -10,7 +10,7 @@
  * x/mod's `Compare` orders every invalid string below every valid one; airfeed reports an invalid
  * version instead (InvalidVersionError).
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
+import { acceptedBy, parsedWithoutWarnings, InvalidVersionError } from './errors.ts';
 import { isDigitCode } from './numeric.ts';
 import { comparePrecedence, scanSemver } from './semver2.ts';
 import type { SemverParts } from './semver2.ts';
@@ -75,4 +75,5 @@ export const go: Comparator<GoVersion> = {
   compare: (a, b) => comparePrecedence(parseGo(a), parseGo(b)),
   compareParsed: compareGoParsed,
   valid: acceptedBy(parseGo),
+  warnings: parsedWithoutWarnings(parseGo),
 };

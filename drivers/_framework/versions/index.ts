@@ -1,7 +1,9 @@
 /**
  * Version comparators for every ecosystem the engine matches, one module per scheme, keyed by the
- * scheme names used on the command line and in records. Each comparator parses strictly and
- * throws InvalidVersionError rather than guessing an order for a version it does not understand.
+ * scheme names used on the command line and in records. Each accepts exactly what the ecosystem's
+ * own tool accepts (checked against those tools by scripts/vercmp-oracle.ts): it throws
+ * InvalidVersionError only for what that tool refuses, and reports through `warnings()` what the
+ * tool warns about or what airfeed finds odd in a version it still compares.
  */
 import { apk } from './apk.ts';
 import { crates } from './crates.ts';
@@ -16,7 +18,7 @@ import { rpm } from './rpm.ts';
 import { semver } from './semver.ts';
 import type { Comparator, Ordering } from './types.ts';
 
-export { InvalidRangeError, InvalidVersionError, UnknownSchemeError } from './errors.ts';
+export { describeWarning, InvalidRangeError, InvalidVersionError, NO_WARNINGS, UnknownSchemeError } from './errors.ts';
 export type { Comparator, Ordering } from './types.ts';
 
 /** The scheme names, sorted. */

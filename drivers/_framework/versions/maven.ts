@@ -12,12 +12,16 @@
  * unknown qualifiers alphabetically; numbers beat qualifiers and nested lists; `1.0.X1 < 1.0-X2`
  * for a string X (MNG-7644). Numbers of any length compare exactly.
  *
- * Maven accepts any string; airfeed rejects the empty string and any character outside printable
- * ASCII (whitespace, control characters, non-ASCII), where Java's Unicode case folding and digit
- * classes would make the order depend on Java library details.
+ * Maven accepts every string, and so does airfeed, with Maven's Unicode rules (Maven 3.9 is Java):
+ * the version is lower-cased with Java's `toLowerCase(Locale.ENGLISH)` (`1.É == 1.é`); any Unicode
+ * decimal digit (`Character.isDigit`, e.g. `٨` U+0668) is a digit with its value (`1 < ٨`, Maven 4
+ * reads it as a letter instead); spaces and other characters are qualifier text (`3.1.52 ` is
+ * `3.1.52` followed by the qualifier " ", so it sorts above `3.1.52`); the empty string equals "0".
+ * Such versions get warnings (mavenWarnings). Verified against Maven's own ComparableVersion with
+ * scripts/vercmp-oracle.ts.
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
-import { compareNum, compareStrings, firstNonPrintable, isDigitCode, parseNum } from './numeric.ts';
+import { acceptedBy, NO_WARNINGS } from './errors.ts';
+import { asciiDigits, compareNum, compareStrings, digitValue, firstNonPrintable, isUnicodeDigitCode, parseNum } from './numeric.ts';
 import type { Num } from './numeric.ts';
 import type { Comparator, Ordering } from './types.ts';
 
@@ -25,7 +29,8 @@ const SCHEME = 'maven';
 
 /** One item of a parsed Maven version: a number, a qualifier, or a nested list. */
 export type MavenItem =
-  | { readonly kind: 'int'; readonly value: Num }
+  /** `size`: Maven's IntItem (0), LongItem (1) or BigIntegerItem (2), chosen by digit count. */
+  | { readonly kind: 'int'; readonly value: Num; readonly size: number }
   | { readonly kind: 'str'; readonly value: string; readonly rank: number }
   | { readonly kind: 'list'; readonly items: MavenItem[] };
 
@@ -38,7 +43,7 @@ const QUALIFIERS = ['alpha', 'beta', 'milestone', 'rc', 'snapshot', '', 'sp'];
 const RELEASE_RANK = 5; // rank of "" (a release)
 const UNKNOWN_RANK = QUALIFIERS.length;
 const ALIASES: Record<string, string> = { ga: '', final: '', release: '', cr: 'rc' };
-const ZERO: MavenItem = { kind: 'int', value: 0 };
+const ZERO: MavenItem = { kind: 'int', value: 0, size: 0 };
 
 function strItem(raw: string, followedByDigit: boolean): MavenItem {
   let v = raw;
@@ -53,7 +58,19 @@ function strItem(raw: string, followedByDigit: boolean): MavenItem {
 }
 
 function parseItem(isDigit: boolean, buf: string): MavenItem {
-  return isDigit ? { kind: 'int', value: parseNum(buf) } : strItem(buf, false);
+  return isDigit ? intItem(buf) : strItem(buf, false);
+}
+
+/**
+ * A number item. Maven strips leading ASCII zeros only, then picks int (up to 9 digits), long (up
+ * to 18) or BigInteger by the remaining length, and every int sorts below every long, every long
+ * below every BigInteger; only non-ASCII zeros (`٠٠٠٠٠٠٠٠٠٠1` > `5`) make that differ from the value.
+ */
+function intItem(buf: string): MavenItem {
+  let i = 0;
+  while (i < buf.length - 1 && buf.charCodeAt(i) === 48) i++;
+  const len = buf.length - i;
+  return { kind: 'int', value: parseNum(asciiDigits(buf)), size: len <= 9 ? 0 : len <= 18 ? 1 : 2 };
 }
 
 function isNull(item: MavenItem): boolean {
@@ -71,15 +88,9 @@ function normalize(items: MavenItem[]): void {
   }
 }
 
-function fail(v: string, reason: string): never {
-  throw new InvalidVersionError(SCHEME, v, reason);
-}
-
-/** Parses a Maven version into ComparableVersion's item tree; throws InvalidVersionError. */
+/** Parses a Maven version into ComparableVersion's item tree (Maven accepts every string). */
 export function parseMaven(v: string): MavenVersion {
-  if (v === '') fail(v, 'empty version');
-  const bad = firstNonPrintable(v);
-  if (bad >= 0) fail(v, `character ${JSON.stringify(v[bad])} at ${bad} is not printable ASCII`);
+  // Java's toLowerCase(Locale.ENGLISH) and JavaScript's toLowerCase() apply the same Unicode mapping.
   const s = v.toLowerCase();
   const root: MavenItem[] = [];
   const stack: MavenItem[][] = [root];
@@ -99,7 +110,7 @@ export function parseMaven(v: string): MavenVersion {
       list.push(i === start ? ZERO : parseItem(isDigit, s.slice(start, i)));
       start = i + 1;
       if (c === 45) open();
-    } else if (isDigitCode(c)) {
+    } else if (isUnicodeDigitCode(c)) {
       if (!isDigit && i > start) {
         // letters then digits: "X1" becomes a qualifier in its own list (1.0.X1 < 1.0-X2)
         if (list.length > 0) open();
@@ -148,7 +159,8 @@ function compareToMissing(item: MavenItem): Ordering {
 function compareItems(a: MavenItem, b: MavenItem): Ordering {
   switch (a.kind) {
     case 'int':
-      return b.kind === 'int' ? compareNum(a.value, b.value) : 1;
+      if (b.kind !== 'int') return 1;
+      return a.size !== b.size ? (a.size < b.size ? -1 : 1) : compareNum(a.value, b.value);
     case 'str':
       return b.kind === 'str' ? compareQualifiers(a, b) : -1;
     case 'list':
@@ -174,6 +186,17 @@ export function compareMavenParsed(a: MavenVersion, b: MavenVersion): Ordering {
   return compareLists(a.items, b.items);
 }
 
+/** What is odd about a Maven version (Maven itself accepts every string and never warns). */
+export function mavenWarnings(v: string): readonly string[] {
+  if (v === '') return ['empty version (Maven reads it as 0)'];
+  const bad = firstNonPrintable(v);
+  if (bad < 0) return NO_WARNINGS;
+  const c = v.charCodeAt(bad);
+  const ch = JSON.stringify(v[bad]);
+  if (c >= 128 && digitValue(c) >= 0) return [`non-ASCII digit ${ch} at ${bad}: Maven reads it as the digit ${digitValue(c)}`];
+  return [`character ${ch} at ${bad} is not printable ASCII: Maven compares it as part of a qualifier`];
+}
+
 /** The Maven comparator (registered as scheme `maven`). */
 export const maven: Comparator<MavenVersion> = {
   scheme: SCHEME,
@@ -181,4 +204,5 @@ export const maven: Comparator<MavenVersion> = {
   compare: (a, b) => compareMavenParsed(parseMaven(a), parseMaven(b)),
   compareParsed: compareMavenParsed,
   valid: acceptedBy(parseMaven),
+  warnings: mavenWarnings,
 };

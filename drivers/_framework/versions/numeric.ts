@@ -106,3 +106,42 @@ export function firstNonPrintable(s: string): number {
   }
   return -1;
 }
+
+const ND = /^\p{Nd}$/u;
+const digitValues = new Map<number, number>();
+
+/**
+ * True for a UTF-16 code unit that is a Unicode decimal digit (general category Nd), like Java's
+ * `Character.isDigit(char)`: ASCII 0-9, and e.g. Arabic-Indic `١` (U+0661) or fullwidth `１`.
+ */
+export function isUnicodeDigitCode(c: number): boolean {
+  if (c < 128) return isDigitCode(c);
+  return digitValue(c) >= 0;
+}
+
+/** The value 0-9 of a decimal-digit code unit (Java's `Character.digit(c, 10)`), or -1. */
+export function digitValue(c: number): number {
+  if (c < 128) return isDigitCode(c) ? c - 48 : -1;
+  let v = digitValues.get(c);
+  if (v === undefined) {
+    v = -1;
+    if (ND.test(String.fromCharCode(c))) {
+      // Nd characters come in runs of ten from a zero; no two runs in the BMP touch.
+      let zero = c;
+      while (c - zero < 9 && ND.test(String.fromCharCode(zero - 1))) zero--;
+      v = c - zero;
+    }
+    digitValues.set(c, v);
+  }
+  return v;
+}
+
+/** A run of Unicode decimal digits with every digit replaced by its ASCII twin. */
+export function asciiDigits(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += c < 128 ? s[i] : String.fromCharCode(48 + digitValue(c));
+  }
+  return out;
+}

@@ -1,21 +1,27 @@
 /**
- * RPM versions as `[epoch:]version[-release]` (EVR strings, as in RHEL/SUSE/Amazon advisories).
+ * RPM versions as `[epoch:]version[-release]` (EVR strings, as in RHEL/SUSE/Amazon advisories),
+ * compared as rpm 4.18's `rpm.vercmp` / `rpmverCmp` does (rpmio/rpmver.c and rpmio/rpmvercmp.c,
+ * https://github.com/rpm-software-management/rpm/blob/master/rpmio/rpmver.c).
  *
- * Each part is ordered by rpm's `rpmvercmp` (rpmio/rpmvercmp.c,
- * https://github.com/rpm-software-management/rpm/blob/master/rpmio/rpmvercmp.c): the strings are
- * split into maximal ASCII-digit and ASCII-letter segments, everything else being a separator;
- * `~` sorts before anything (even the end), `^` after the end but before any further segment;
- * digit segments compare as numbers, letter segments by byte, and a digit segment beats a letter
- * one. EVR order is epoch (missing = 0), then version, then release. rpm itself skips the release
- * when either side lacks one; airfeed's decision is that a missing release sorts below any present
- * one (`1.0 < 1.0-1`), so "fixed in 1.0-1" never matches an installed release-less 1.0 as fixed.
+ * Splitting (`parseEVR`): the epoch is the run of ASCII digits at the start when a `:` follows it
+ * (possibly empty: `:3.3.0.23-1.el8sat` has epoch ""), otherwise there is no epoch and any `:` is
+ * part of the version (`b1:1` is version "b1:1"); the release is what follows the LAST `-`
+ * (possibly empty: `1-`), the version what precedes it (so `0-0.7.0-3.el9` is version "0-0.7.0").
+ * rpm refuses only the empty string.
  *
- * Invalid (rpm accepts nearly anything; these are airfeed's rules): an empty string; characters
- * outside printable ASCII (whitespace, control, non-ASCII); an epoch that is not a non-empty run of
- * digits; a second `:`; more than one `-` (rpm forbids `-` inside version and release); an empty
- * version or release.
+ * Order (`rpmverCmp`): epochs (a missing or empty one is "0"), then versions, then releases, each
+ * with `rpmvercmp` (so a non-numeric epoch cannot occur, and `00:1 == 0:1`); a
+ * missing release sorts below any present one, even an empty one (`1.0 < 1.0-1`, `1.0 < 1.0-`).
+ * `rpmvercmp` splits a string into maximal ASCII-digit and ASCII-letter segments, everything else
+ * (also every non-ASCII character) being a separator; `~` sorts before anything (even the end),
+ * `^` after the end but before any further segment; digit segments compare as numbers, letter
+ * segments by byte, and a digit segment beats a letter one.
+ *
+ * rpm never warns; airfeed's warnings name what rpm reads differently from what a person would
+ * expect: an empty epoch, a `:` that is not an epoch, a `-` inside the version, an empty version or
+ * release, and characters outside printable ASCII (separators to rpm).
  */
-import { acceptedBy, InvalidVersionError } from './errors.ts';
+import { acceptedBy, InvalidVersionError, NO_WARNINGS } from './errors.ts';
 import { compareDigitRuns, firstNonPrintable, isAlphaCode, isDigitCode } from './numeric.ts';
 import type { Comparator, Ordering } from './types.ts';
 
@@ -23,41 +29,40 @@ const SCHEME = 'rpm';
 const TILDE = 126;
 const CARET = 94;
 
-/** A parsed EVR. `epoch` is "" when absent (compares as 0); `release` is null when absent. */
+/** A split EVR. `epoch` is null when absent (compares as "0"; an empty one is "0"), `release` null when absent. */
 export interface RpmVersion {
-  readonly epoch: string;
+  readonly epoch: string | null;
   readonly version: string;
   readonly release: string | null;
 }
 
-function fail(v: string, reason: string): never {
-  throw new InvalidVersionError(SCHEME, v, reason);
+/** Splits an EVR string as rpm's `parseEVR`; throws InvalidVersionError for "" only. */
+export function parseRpm(v: string): RpmVersion {
+  if (v === '') throw new InvalidVersionError(SCHEME, v, 'empty version (rpm: "invalid version")');
+  let s = 0;
+  while (isDigitCode(v.charCodeAt(s))) s++;
+  const hyphen = v.lastIndexOf('-');
+  const hasEpoch = v.charCodeAt(s) === 58; // ':'
+  const epoch = hasEpoch ? (s === 0 ? '0' : v.slice(0, s)) : null;
+  const from = hasEpoch ? s + 1 : 0;
+  // strrchr() searched from after the epoch digits, so a '-' can only be found after them.
+  if (hyphen >= from) return { epoch, version: v.slice(from, hyphen), release: v.slice(hyphen + 1) };
+  return { epoch, version: from === 0 ? v : v.slice(from), release: null };
 }
 
-/** Parses and validates an `[epoch:]version[-release]` string. */
-export function parseRpm(v: string): RpmVersion {
-  if (v === '') fail(v, 'empty version');
+/** What is odd about an EVR rpm accepts (rpm itself never warns). */
+export function rpmWarnings(v: string): readonly string[] {
+  const p = parseRpm(v);
+  let out: string[] | null = null;
+  const add = (w: string): void => void (out ??= []).push(w);
+  if (v.charCodeAt(0) === 58) add('empty epoch before ":" (rpm reads it as 0)');
+  if (p.version.includes(':')) add('":" inside the version: rpm reads an epoch only from leading digits, so this is part of the version');
+  if (p.version.includes('-')) add('"-" inside the version: rpm takes the release after the last "-"');
+  if (p.version === '') add('empty version part');
+  if (p.release === '') add('empty release after "-" (sorts above a missing release)');
   const bad = firstNonPrintable(v);
-  if (bad >= 0) fail(v, `character ${JSON.stringify(v[bad])} at ${bad} is not printable ASCII`);
-  let epoch = '';
-  let rest = v;
-  const colon = v.indexOf(':');
-  if (colon >= 0) {
-    epoch = v.slice(0, colon);
-    if (epoch === '') fail(v, 'empty epoch before ":"');
-    for (let i = 0; i < colon; i++) {
-      if (!isDigitCode(v.charCodeAt(i))) fail(v, 'epoch is not a number');
-    }
-    rest = v.slice(colon + 1);
-    if (rest.includes(':')) fail(v, 'more than one ":"');
-  }
-  const hyphen = rest.indexOf('-');
-  if (hyphen >= 0 && rest.indexOf('-', hyphen + 1) >= 0) fail(v, 'more than one "-" (version and release may not contain "-")');
-  const version = hyphen >= 0 ? rest.slice(0, hyphen) : rest;
-  const release = hyphen >= 0 ? rest.slice(hyphen + 1) : null;
-  if (version === '') fail(v, 'empty version part');
-  if (release === '') fail(v, 'empty release after "-"');
-  return { epoch, version, release };
+  if (bad >= 0) add(`character ${JSON.stringify(v[bad])} at ${bad} is not printable ASCII (rpm treats it as a separator)`);
+  return out ?? NO_WARNINGS;
 }
 
 function isAlnumCode(c: number): boolean {
@@ -128,18 +133,15 @@ export function rpmvercmp(a: string, b: string): Ordering {
   return i >= la ? -1 : 1;
 }
 
-/** Orders two parsed EVRs: epoch, version, then release (a missing release sorts first). */
+/** rpm's `compare_values`: a missing part sorts below a present one, else `rpmvercmp`. */
+function compareValues(a: string | null, b: string | null): Ordering {
+  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
+  return rpmvercmp(a, b);
+}
+
+/** Orders two split EVRs as `rpmverCmp`: epoch (missing = "0"), version, then release. */
 export function compareRpmParsed(a: RpmVersion, b: RpmVersion): Ordering {
-  const ea = a.epoch === '' ? '0' : a.epoch;
-  const eb = b.epoch === '' ? '0' : b.epoch;
-  const e = compareDigitRuns(ea, 0, ea.length, eb, 0, eb.length);
-  if (e !== 0) return e;
-  const v = rpmvercmp(a.version, b.version);
-  if (v !== 0) return v;
-  if (a.release === null || b.release === null) {
-    return a.release === b.release ? 0 : a.release === null ? -1 : 1;
-  }
-  return rpmvercmp(a.release, b.release);
+  return rpmvercmp(a.epoch ?? '0', b.epoch ?? '0') || rpmvercmp(a.version, b.version) || compareValues(a.release, b.release);
 }
 
 /** The rpm comparator (registered as scheme `rpm`). */
@@ -149,4 +151,5 @@ export const rpm: Comparator<RpmVersion> = {
   compare: (a, b) => compareRpmParsed(parseRpm(a), parseRpm(b)),
   compareParsed: compareRpmParsed,
   valid: acceptedBy(parseRpm),
+  warnings: rpmWarnings,
 };

@@ -5,7 +5,7 @@
  * node-semver's loose grammar. `satisfies(version, range)` implements npm range matching,
  * including its pre-release rule; see npm-version.ts and npm-range.ts for the details.
  */
-import { acceptedBy } from './errors.ts';
+import { acceptedBy, NO_WARNINGS } from './errors.ts';
 import { compareNpmParsed, parseNpm } from './npm-version.ts';
 import type { NpmVersion } from './npm-version.ts';
 import type { Comparator } from './types.ts';
@@ -20,6 +20,12 @@ function parseStrict(v: string): NpmVersion {
   return parseNpm(v);
 }
 
+/** What node-semver accepts silently but is odd: surrounding white space (it trims). */
+function semverWarnings(v: string): readonly string[] {
+  parseNpm(v);
+  return v.trim() === v ? NO_WARNINGS : ['surrounding white space is ignored (node-semver trims it)'];
+}
+
 /** The npm comparator (registered as scheme `semver`; strict parsing, build metadata ignored). */
 export const semver: Comparator<NpmVersion> = {
   scheme: 'semver',
@@ -27,4 +33,5 @@ export const semver: Comparator<NpmVersion> = {
   compare: (a, b) => compareNpmParsed(parseNpm(a), parseNpm(b)),
   compareParsed: compareNpmParsed,
   valid: acceptedBy(parseStrict),
+  warnings: semverWarnings,
 };

@@ -56,12 +56,12 @@ describe('detectFormat', () => {
         [
           'obj', '{"hello": "world"}',
           'cannot tell the input format: a JSON document, but its top-level keys are not those of CycloneDX JSON SBOM (1.2 to 1.6) (cyclonedx), ' +
-            'npm package-lock.json (lockfileVersion 2, 3) (npm-lock), SPDX JSON SBOM (2.2, 2.3) (spdx), syft JSON (syft -o json) (syft); pass --format if it is one of them',
+            'npm package-lock.json (lockfileVersion 2, 3) (npm-lock), SPDX JSON SBOM (2.2, 2.3) (spdx), syft JSON (syft -o json) (syft); pass --input-format if it is one of them',
         ],
         [
           'txt', 'hello world\n',
           'cannot tell the input format: a text file, but its first lines are not those of Alpine /lib/apk/db/installed (apk-installed), ' +
-            'Debian/Ubuntu /var/lib/dpkg/status (dpkg-status), rpm -qa output (rpm-qa); pass --format if it is one of them',
+            'Debian/Ubuntu /var/lib/dpkg/status (dpkg-status), rpm -qa output (rpm-qa); pass --input-format if it is one of them',
         ],
       ];
       for (const [name, content, what] of cases) {
@@ -88,11 +88,11 @@ describe('registry and options', () => {
     for (const f of INPUT_FORMATS) expect(PARSERS[f].format).toBe(f);
   });
 
-  it('rejects an unknown --format, listing the valid ones', () => {
+  it('rejects an unknown --input-format, listing the valid ones', () => {
     expect(isInputFormat('syft')).toBe(true);
     expect(isInputFormat('toString')).toBe(false);
     expect(thrown(() => getParser('yarn-lock'), 'INPUT_INVALID').message).toBe(
-      '--format "yarn-lock" is not a known input format; valid formats: apk-installed, cyclonedx, dpkg-status, npm-lock, rpm-qa, spdx, syft',
+      '--input-format "yarn-lock" is not a known input format; valid formats: apk-installed, cyclonedx, dpkg-status, npm-lock, rpm-qa, spdx, syft',
     );
   });
 
@@ -119,9 +119,11 @@ describe('registry and options', () => {
 
   it('reports a directory as unreadable', async () => {
     await withTempDir(async (dir) => {
-      expect((await rejection(parseInput(dir, { format: 'syft' }))).message).toBe(`${dir}: is not a regular file`);
+      expect((await rejection(parseInput(dir, { format: 'syft' }))).message).toBe(`cannot read input ${dir}: it is a directory, not a file`);
       const err = await rejection(parseInput(dir, { format: 'dpkg-status' }));
-      expect(err.message.startsWith(`${dir}: cannot read the file: EISDIR`)).toBe(true);
+      expect(err.message).toBe(`cannot read input ${dir}: it is a directory, not a file`);
+      expect(err.hintFor('airfeed-engine')).toBe('Name the file itself, not the directory that holds it.');
+      expect((await rejection(parseInput(dir))).message).toBe(`cannot read input ${dir}: it is a directory, not a file`);
     });
   });
 });

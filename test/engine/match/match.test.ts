@@ -99,7 +99,7 @@ describe('distro verdicts', () => {
     expect(isAirfeedError(err1, 'SCAN_DISTRO_UNKNOWN')).toBe(true);
     const err2 = await matchInventory(inventory([pkg('apk', 'busybox', '1.0-r0')], { id: 'alpine', release: '3.21' }), store(rows)).catch((e: unknown) => e);
     expect(isAirfeedError(err2, 'ENGINE_DB_EMPTY')).toBe(true);
-    expect((err2 as Error).message).toBe('the engine holds no data for alpine:3.21 (the packages of inv come from it); it has alpine:3.20');
+    expect((err2 as Error).message).toBe('the engine holds no data for alpine:3.21 (the packages of inv come from it); of alpine it holds alpine:3.20');
   });
   it('--distro overrides what the input says', async () => {
     const r = await matchInventory(inventory([pkg('apk', 'busybox', '1.36.1-r28')], { id: 'alpine', release: '3.21' }), { ...store(rows), distro: { id: 'alpine', release: '3.20' } });
@@ -212,5 +212,47 @@ describe('OSV ranges', () => {
   it('ignores GIT ranges and throws on a range version the scheme rejects', () => {
     expect(at('1.0.0', [{ type: 'GIT', events: [{ introduced: 'abc123' }] }]).affected).toBe(false);
     expect(() => at('1.0.0', [{ type: 'SEMVER', events: [{ introduced: 'not-a-version' }] }])).toThrow(/not a valid version/);
+  });
+});
+
+describe('versions compared with a warning', () => {
+  it('matches an installed version dpkg only warns about, and reports the warning once per package', async () => {
+    const s = store([row('debian:12', 'CVE-2024-0002', 'foo', 'dpkg', '3.0-6'), row('debian:12', 'CVE-2024-0003', 'foo', 'dpkg', '2.0-1')]);
+    const r = await matchInventory(inventory([pkg('deb', 'foo', '3.0!-5')], { id: 'debian', release: '12' }), s);
+    // dpkg orders upstream "3.0!" above "3.0" ('!' sorts after the end), so 3.0!-5 is at or above both fixes.
+    expect(r.matches.map((m) => m.vulnId)).toEqual([]);
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual([
+      { package: 'foo', version: '3.0!-5', location: 'inv:foo', message: 'installed version is compared with a warning: dpkg: "3.0!-5": invalid character in version number' },
+    ]);
+  });
+
+  it('matches against a record version with a warning and names the vulnerability', async () => {
+    const s = store([row('debian:12', 'CVE-2024-0004', 'bar', 'dpkg', '0.10.1_-7.3')]);
+    const r = await matchInventory(inventory([pkg('deb', 'bar', '0.10.1_-7.2'), pkg('deb', 'bar', '0.10.1_-7.3')], { id: 'debian', release: '12' }), s);
+    expect(r.matches.map((m) => [m.installedVersion, m.vulnId, m.fixedVersion])).toEqual([['0.10.1_-7.2', 'CVE-2024-0004', '0.10.1_-7.3']]);
+    expect(r.problems).toEqual([]);
+    expect(r.warnings.map((w) => [w.version, w.vulnId ?? null])).toEqual([
+      ['0.10.1_-7.2', null],
+      ['0.10.1_-7.3', 'CVE-2024-0004'],
+      ['0.10.1_-7.3', null],
+      ['0.10.1_-7.3', 'CVE-2024-0004'],
+    ]);
+  });
+
+  it('matches Maven ranges over versions Maven compares with spaces, PyPI over case-folded labels', async () => {
+    const mavenRange: Range[] = [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.1.52 ' }] }];
+    const s = store([
+      row('github:java', 'GHSA-mvn', 'org.example:lib', 'maven', '3.1.52 ', { ranges: mavenRange }),
+      row('github:python', 'GHSA-py', 'pkg', 'pep440', '0.7.18.post1'),
+    ]);
+    const r = await matchInventory(inventory([pkg('maven', 'org.example:lib', '3.1.52'), pkg('pypi', 'pkg', '0.7.18.poſt1')]), s);
+    // Maven: "3.1.52" < "3.1.52 " (the trailing " " is a qualifier above release); packaging: "poſt" > "post".
+    expect(r.matches.map((m) => m.vulnId)).toEqual(['GHSA-mvn']);
+    expect(r.problems).toEqual([]);
+    expect(r.warnings.map((w) => w.message)).toEqual([
+      `the record's version is compared with a warning: maven: "3.1.52 ": character " " at 6 is not printable ASCII: Maven compares it as part of a qualifier`,
+      `installed version is compared with a warning: pep440: "0.7.18.poſt1": non-ASCII letter "ſ" at 9 matches "s" (packaging's case-insensitive regex); a label spelt with it keeps its own spelling`,
+    ]);
   });
 });
