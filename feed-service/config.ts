@@ -10,7 +10,11 @@ const Env = z.object({
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
     .optional(),
   AIRFEED_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  AIRFEED_CONFIG: z.string().min(1).optional(),
 });
+
+/** The configuration file's name under AIRFEED_HOME when AIRFEED_CONFIG (or --config) names none. */
+export const CONFIG_FILE_NAME = 'airfeed.json';
 
 export interface Config {
   /** Directory for the embedded database and driver workspaces. */
@@ -35,4 +39,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: parsed.data.DATABASE_URL,
     embeddedPort: parsed.data.AIRFEED_PG_PORT,
   };
+}
+
+/**
+ * The JSON configuration file (driver settings, see settings.ts): AIRFEED_CONFIG (set by the global
+ * `--config` flag) or `<AIRFEED_HOME>/airfeed.json`. A file named explicitly must exist; the default
+ * one may not.
+ */
+export function configFile(env: NodeJS.ProcessEnv = process.env): { path: string; explicit: boolean } {
+  const given = env['AIRFEED_CONFIG'];
+  if (given !== undefined && given !== '') return { path: path.resolve(given), explicit: true };
+  return { path: path.join(loadConfig(env).home, CONFIG_FILE_NAME), explicit: false };
+}
+
+/** `AIRFEED_SCHEDULE_<DRIVER>`, `AIRFEED_SOURCE_<DRIVER>`, `AIRFEED_<DRIVER>`: the driver id upper-cased, other characters as `_`. */
+export function driverEnvName(prefix: string, driverId: string): string {
+  return `${prefix}_${driverId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }

@@ -19,6 +19,7 @@ import { AirfeedError, isAirfeedError } from '../drivers/_framework/errors.ts';
 import type { HttpClient } from '../drivers/_framework/http.ts';
 import type { Driver, Progress } from '../drivers/_framework/types.ts';
 import type { SyncControl } from './http/admin.ts';
+import type { DriverSettings } from './settings.ts';
 import type { Sql } from './storage/db.ts';
 import { latestRun, needsFirstSync, runStartedSince, tryScheduleLock } from './storage/schedule.ts';
 import { type SyncOptions, type SyncReport, syncDriver } from './sync.ts';
@@ -36,6 +37,8 @@ export interface SchedulerOptions {
   schedules?: Record<string, string | null>;
   /** Upstream per driver id, when not the driver's default. */
   sources?: Record<string, string>;
+  /** The drivers' settings (none set when absent). */
+  settings?: DriverSettings;
   jitterSeconds?: number;
   startupDelaySeconds?: number;
   backoffBaseSeconds?: number;
@@ -234,7 +237,8 @@ export class Scheduler implements SyncControl {
     const seconds = (): number => (performance.now() - started) / 1000;
     state.lastAttemptAt = this.now();
     const source = this.opts.sources?.[id];
-    const options: SyncOptions = { home: this.opts.home, http: this.opts.http, log: this.opts.log, trigger, ...(source ? { source } : {}), ...(progress ? { progress } : {}) };
+    const settings = this.opts.settings?.for(state.driver);
+    const options: SyncOptions = { home: this.opts.home, http: this.opts.http, log: this.opts.log, trigger, ...(settings ? { settings } : {}), ...(source ? { source } : {}), ...(progress ? { progress } : {}) };
     let report: SyncReport;
     try {
       report = await (this.opts.runSync ?? syncDriver)(this.opts.sql, state.driver, options);

@@ -18,6 +18,7 @@ import type { ServiceConfig } from './http/config.ts';
 import { createMetrics } from './http/metrics.ts';
 import { Scheduler } from './scheduler.ts';
 import { type Database, openDatabase } from './storage/db.ts';
+import { upsertFeeds } from './storage/groups.ts';
 
 export interface ServerOptions {
   config: Config;
@@ -65,15 +66,25 @@ const EMBEDDED_RESTARTS = 3;
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { service, log } = opts;
   const db = opts.database ?? (await openDatabase(opts.config, log));
+  const drivers = opts.drivers ?? DRIVERS;
+  for (const warning of service.settings.warnings) log.warn({ file: service.settings.file }, warning);
+  try {
+    // Feeds come from the registry: a new driver's feed is listed before its first sync.
+    await upsertFeeds(db.sql, drivers.map((d) => d.feed));
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const metrics = createMetrics(db.sql, log);
   const scheduler = new Scheduler({
     sql: db.sql,
     log: log.child({ component: 'scheduler' }),
     home: opts.config.home,
     http: new HttpClient(),
-    drivers: opts.drivers ?? DRIVERS,
+    drivers,
     schedules: service.schedules,
     sources: service.sources,
+    settings: service.settings,
     jitterSeconds: service.jitterSeconds,
     onSync: (driver, outcome, seconds) => metrics.observeSync(driver, outcome, seconds),
   });

@@ -1,18 +1,30 @@
 /**
  * Sync: fetch → parse → apply for one driver, under the driver's advisory lock, recorded as a sync
- * run with Anchore-style events. Each group is applied in its own transaction; a failing group is
- * rolled back (its previous data stays served) and the run is marked failed.
+ * run with Anchore-style events. Each group is applied in its own transaction (sync-group.ts); a
+ * failing group is rolled back (its previous data stays served) and the run is marked failed.
+ *
+ * Around the driver (drivers/_framework/types.ts says what a driver may rely on):
+ * - its feed is created or updated from the registry entry before anything else;
+ * - its settings go to `fetch` only; everything that leaves the run (log lines, the report, run
+ *   and event rows) passes through `settings.redact`, and a state holding a secret is refused;
+ * - after a successful fetch, groups the driver no longer lists are marked stale (vanished) and
+ *   reported, never emptied; new or returning groups are reported as appeared (storage/presence.ts).
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { AirfeedError, type ErrorCode } from '../drivers/_framework/errors.ts';
 import type { HttpClient } from '../drivers/_framework/http.ts';
+import { redactingLogger } from '../drivers/_framework/log.ts';
+import { SettingValues } from '../drivers/_framework/settings.ts';
 import type { Driver, Progress } from '../drivers/_framework/types.ts';
-import { applyGroup } from './storage/apply.ts';
 import type { Sql } from './storage/db.ts';
-import { getDriverState, listGroups, registerGroups, saveDriverRun, touchGroup } from './storage/groups.ts';
+import { getDriverState, listGroups, saveDriverRun, upsertFeeds } from './storage/groups.ts';
 import { lockDriver } from './storage/locks.ts';
-import { failAbandonedRuns, finishRun, type GroupCounts, recordEvent, startRun } from './storage/runs.ts';
+import { type AppearedGroup, reconcileGroups, type VanishedGroup } from './storage/presence.ts';
+import { failAbandonedRuns, finishRun, recordEvent, startRun } from './storage/runs.ts';
+import { type GroupReport, syncGroup } from './sync-group.ts';
+
+export type { GroupReport } from './sync-group.ts';
 
 export interface SyncOptions {
   /** URL or local mirror directory; defaults to the driver's upstream. */
@@ -21,6 +33,8 @@ export interface SyncOptions {
   home: string;
   http: HttpClient;
   log: Logger;
+  /** The driver's setting values (feed-service/settings.ts); none set when absent. */
+  settings?: SettingValues;
   progress?: Progress;
   trigger?: string;
   /** Wait for another process's sync of the same driver instead of refusing. */
@@ -29,15 +43,15 @@ export interface SyncOptions {
   force?: boolean;
 }
 
-export interface GroupReport extends GroupCounts {
-  error?: string;
-}
-
 export interface SyncReport {
   driver: string;
   runId: number;
   status: 'succeeded' | 'unchanged' | 'failed';
   groups: Record<string, GroupReport>;
+  /** Groups listed for the first time, or again after they had vanished. */
+  appeared: AppearedGroup[];
+  /** Groups of the driver whose input is gone upstream: kept, served, and stale. */
+  vanished: VanishedGroup[];
   error?: string;
   /** Catalogue code of the error that failed the run, when it had one. */
   errorCode?: ErrorCode;
@@ -48,19 +62,21 @@ const noProgress: Progress = { phase: () => undefined, tick: () => undefined };
 /** Syncs one driver; resolves with a report (status `failed` included) and throws only when it could not start. */
 export async function syncDriver(sql: Sql, driver: Driver, options: SyncOptions): Promise<SyncReport> {
   const lock = await lockDriver(sql, driver.id, { wait: options.wait ?? false });
-  const log = options.log.child({ driver: driver.id });
+  const settings = options.settings ?? new SettingValues(driver.id, driver.settings ?? [], new Map());
+  const log = redactingLogger(options.log.child({ driver: driver.id }), (line) => settings.redact(line));
   const progress = options.progress ?? noProgress;
   try {
     // Holding the lock, any run still marked running belongs to a process that died.
     await failAbandonedRuns(sql, driver.id);
+    await upsertFeeds(sql, [driver.feed]);
     const runId = await startRun(sql, driver.id, options.trigger ?? 'manual');
     await recordEvent(sql, { type: 'feeds.sync.started', driver: driver.id, runId });
-    const report: SyncReport = { driver: driver.id, runId, status: 'succeeded', groups: {} };
+    const report: SyncReport = { driver: driver.id, runId, status: 'succeeded', groups: {}, appeared: [], vanished: [] };
     try {
-      await runSync(sql, driver, options, report, log, progress);
+      await runSync(sql, driver, { ...options, settings }, report, log, progress);
     } catch (err) {
       report.status = 'failed';
-      report.error = (err as Error).message;
+      report.error = settings.redact((err as Error).message);
       if (err instanceof AirfeedError) report.errorCode = err.code;
       log.error({ err }, 'sync failed');
     }
@@ -79,62 +95,45 @@ export async function syncDriver(sql: Sql, driver: Driver, options: SyncOptions)
   }
 }
 
-async function runSync(sql: Sql, driver: Driver, options: SyncOptions, report: SyncReport, log: Logger, progress: Progress): Promise<void> {
+type Resolved = SyncOptions & { settings: SettingValues };
+
+async function runSync(sql: Sql, driver: Driver, options: Resolved, report: SyncReport, log: Logger, progress: Progress): Promise<void> {
   const workspace = path.join(options.home, 'workspaces', driver.id);
   const source = options.source ?? driver.defaultSource;
+  const { settings } = options;
   progress.phase(`fetch ${source}`);
   let fetched;
   try {
-    fetched = await driver.fetch({ source, workspace, state: await getDriverState(sql, driver.id), http: options.http, log, progress });
+    fetched = await driver.fetch({ source, workspace, state: await getDriverState(sql, driver.id), settings, http: options.http, log, progress });
   } catch (err) {
     await saveDriverRun(sql, driver.id, { success: false });
     throw err;
   }
   log.info({ unchanged: fetched.unchanged, source }, 'fetch finished');
+  if (settings.leaks(JSON.stringify(fetched.state))) {
+    await saveDriverRun(sql, driver.id, { success: false });
+    throw new AirfeedError('DRIVER_CONTRACT', `${driver.id}: the driver put the value of a secret setting into its state; nothing was saved`);
+  }
 
-  await registerGroups(sql, driver.id, driver.feed, await driver.groups(workspace));
+  await presence(sql, driver, await driver.groups(workspace), report);
   const groups = await listGroups(sql, { driver: driver.id });
   const enabled = new Map(groups.filter((g) => g.enabled && g.feedEnabled).map((g) => [g.name, g]));
 
   // Even when the upstream did not move, parse still runs: it yields each group's input digest
   // before reading records, so groups whose digest matches the last apply are skipped cheaply,
   // while a group re-enabled after missing changes (or one that failed last time) catches up.
+  const ctx = {
+    sql, driver, runId: report.runId, log, progress, settings, spoolDir: path.join(options.home, 'tmp'), force: options.force ?? false,
+  };
   let failed = 0;
   for await (const parsed of driver.parse({ workspace, groups: new Set(enabled.keys()), log })) {
     const group = enabled.get(parsed.name);
     if (!group) continue; // disabled: not synced, data kept
-    await recordEvent(sql, { type: 'feeds.sync.group_started', driver: driver.id, group: parsed.name, runId: report.runId });
-    if (!options.force && group.state['fingerprint'] === parsed.fingerprint) {
-      await touchGroup(sql, parsed.name, true);
-      report.groups[parsed.name] = { added: 0, changed: 0, removed: 0, unchanged: group.recordCount, skipped: true };
-      await recordEvent(sql, {
-        type: 'feeds.sync.group_completed', driver: driver.id, group: parsed.name, runId: report.runId, details: { skipped: true },
-      });
-      continue;
-    }
-    progress.phase(`apply ${parsed.name}`);
-    let seen = 0;
-    try {
-      const result = await applyGroup(
-        sql,
-        { group: parsed.name, complete: parsed.complete, records: parsed.records, fingerprint: parsed.fingerprint },
-        { spoolDir: path.join(options.home, 'tmp'), onProgress: (n) => { progress.tick(n - seen); seen = n; } },
-      );
-      const { recordCount: _c, maxSeq: _m, ...counts } = result;
-      report.groups[parsed.name] = counts;
-      await recordEvent(sql, {
-        type: 'feeds.sync.group_completed', driver: driver.id, group: parsed.name, runId: report.runId, details: { ...counts },
-      });
-    } catch (err) {
+    const result = await syncGroup(ctx, parsed, group);
+    report.groups[parsed.name] = result;
+    if (result.error !== undefined) {
       failed++;
-      if (err instanceof AirfeedError) report.errorCode ??= err.code;
-      const message = err instanceof AirfeedError ? err.message : `${parsed.name}: ${(err as Error).message}`;
-      report.groups[parsed.name] = { added: 0, changed: 0, removed: 0, unchanged: 0, skipped: false, error: message };
-      log.error({ err, group: parsed.name }, 'group sync failed');
-      await touchGroup(sql, parsed.name, false);
-      await recordEvent(sql, {
-        type: 'feeds.sync.group_failed', level: 'error', driver: driver.id, group: parsed.name, runId: report.runId, details: { error: message },
-      });
+      if (result.errorCode) report.errorCode ??= result.errorCode;
     }
   }
   if (failed > 0) {
@@ -147,4 +146,20 @@ async function runSync(sql: Sql, driver: Driver, options: SyncOptions, report: S
   await saveDriverRun(sql, driver.id, { state: fetched.state, success: true });
   const allSkipped = Object.values(report.groups).every((g) => g.skipped);
   if (fetched.unchanged && allSkipped) report.status = 'unchanged';
+}
+
+/** Registers the listed groups, marks the others vanished, and records what changed as events. */
+async function presence(sql: Sql, driver: Driver, listed: Awaited<ReturnType<Driver['groups']>>, report: SyncReport): Promise<void> {
+  const changes = await reconcileGroups(sql, driver.id, driver.feed.name, listed);
+  report.appeared = changes.appeared;
+  report.vanished = changes.vanished;
+  for (const a of changes.appeared) {
+    await recordEvent(sql, { type: 'feeds.sync.group_appeared', driver: driver.id, group: a.group, runId: report.runId, details: { returned: a.returned } });
+  }
+  for (const v of changes.vanished.filter((x) => x.newly)) {
+    await recordEvent(sql, {
+      type: 'feeds.sync.group_vanished', level: 'warn', driver: driver.id, group: v.group, runId: report.runId,
+      details: { since: v.since, kept: true },
+    });
+  }
 }

@@ -12,6 +12,7 @@ const SUITES = {
   serve: 'serve.ts',
   bundles: 'bundles.ts',
   engine: 'engine.ts',
+  validate: 'validate.ts',
   cvss: 'cvss.ts',
   readers: 'readers.ts',
 };

@@ -66,6 +66,18 @@ export const ERROR_CODES = {
     status: 502,
     hint: 'The upstream data is malformed or truncated; the previous data is still served. Re-fetch, or fix the mirror file named.',
   },
+  RECORD_INVALID: {
+    status: 500,
+    hint: {
+      default:
+        'A record breaks the record schema (the message names where it came from — driver and file, or stored record — with its id and field); nothing of it was written and the previous data is still served. Report it with the message.',
+      http: 'A stored record could not be read; its operator finds the record named in the service log.',
+    },
+  },
+  DRIVER_CONTRACT: {
+    status: 500,
+    hint: 'A driver broke its contract (the message says how); nothing of the affected group or state was written. Report it with the message.',
+  },
   GROUP_UNKNOWN: {
     status: 404,
     hint: { default: 'Run `airfeed groups list` to see the groups.', http: 'GET /v2/groups lists the groups served here (GET /v2/admin/groups also the disabled ones).' },
@@ -127,13 +139,6 @@ export const ERROR_CODES = {
   ENGINE_DB_EMPTY: { status: 503, hint: 'The engine has no vulnerability data yet: run `airfeed-engine sync --from <url>` or `airfeed-engine import <bundle.tar>`.' },
   POLICY_INVALID: { status: 400, hint: 'Fix the policy file named (the message gives the field); see the README section "Policy".' },
   VERSION_INVALID: { status: 400, hint: 'Check the version strings against the scheme named; `airfeed-engine versions compare --help` lists the schemes.' },
-  RECORD_INVALID: {
-    status: 500,
-    hint: {
-      default: 'A record does not match the record schema (README.md, "Records"); the message names the record and the field. Nothing was written.',
-      http: 'A stored record could not be read; its operator finds the record named in the service log.',
-    },
-  },
   NAME_UNMAPPED: {
     status: 400,
     hint: {

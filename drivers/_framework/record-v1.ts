@@ -15,7 +15,8 @@
  * - `cvss[]` gains `exploitabilityScore`, `impactScore` and `type` as null; `baseSeverity` is upper-cased
  *   (`Critical` → `CRITICAL`, FIRST's spelling);
  * - a reference `type` that is an OSV type (any case) becomes that type, any other moves to `tags`;
- * - times with an offset are rewritten in UTC.
+ * - times with an offset are rewritten in UTC;
+ * - a KEV block in `metadata.kev` (where the KEV driver kept it before version 2) moves to `kev`.
  */
 import { z } from 'zod';
 import { AirfeedError } from './errors.ts';
@@ -23,6 +24,7 @@ import {
   CVSS_SEVERITIES,
   describeIssues,
   type FixedIn,
+  Kev,
   RECORD_SCHEMA_VERSION,
   REFERENCE_TYPES,
   Severity,
@@ -122,6 +124,8 @@ function upgradeSeverity(s: string | null): (typeof CVSS_SEVERITIES)[number] | n
 
 /** A version 1 record as version 2 (rules in the module comment); the result is validated. */
 export function upgradeV1Record(r: VulnRecordV1): VulnRecord {
+  const kev = Kev.safeParse(r.metadata['kev']);
+  const metadata = kev.success ? Object.fromEntries(Object.entries(r.metadata).filter(([k]) => k !== 'kev')) : r.metadata;
   const upgraded = {
     schemaVersion: RECORD_SCHEMA_VERSION,
     id: r.id,
@@ -143,7 +147,8 @@ export function upgradeV1Record(r: VulnRecordV1): VulnRecord {
     published: utc(r.published),
     modified: utc(r.modified),
     withdrawn: utc(r.withdrawn),
-    metadata: r.metadata,
+    ...(kev.success ? { kev: kev.data } : {}),
+    metadata,
     provenance: r.provenance,
   };
   return validateRecord(upgraded);

@@ -8,7 +8,7 @@
  *   is whole (rename is atomic) and the next run repairs it, because the driver state is only
  *   saved after a successful sync.
  * - `sha256File`: a file's digest, streamed; null when the file does not exist.
- * - `fingerprintFiles`: sha256 over a parser version string plus, per file in sorted key order,
+ * - `fingerprintFiles`: sha256 over, per file in sorted key order,
  *   its key, size and bytes — equal fingerprints let apply skip a group.
  *
  * Keys are workspace-relative POSIX paths (`v3.20/main.json`, `2024/cve-2024-0056.json`); a key
@@ -54,12 +54,11 @@ export async function sha256File(file: string): Promise<string | null> {
 }
 
 /**
- * sha256 over `version` and, per file in sorted key order, `<key>\n<size>\n` and its bytes.
- * `version` is the parser version: bump it when parse output changes for the same input.
+ * sha256 over, per file in sorted key order, `<key>\n<size>\n` and its bytes. The parser version
+ * is not part of it: sync prefixes `Driver.parserVersion` to every group fingerprint.
  */
-export async function fingerprintFiles(version: string, root: string, keys: readonly string[]): Promise<string> {
+export async function fingerprintFiles(root: string, keys: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(`${version}\n`);
   for (const key of [...keys].sort(compareStrings)) {
     const file = path.join(root, checkKey(key));
     const { size } = await fs.stat(file);

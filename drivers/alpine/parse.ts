@@ -25,7 +25,7 @@ import { compareApkLenient as compareApk } from '../_framework/versions/apk.ts';
 import { cleanIds, linkFor } from './ids.ts';
 import { type BranchFiles, fileKey, groupDescription, groupName, listBranches, type Repo } from './layout.ts';
 
-/** Bumped whenever parse output changes for the same input, so fingerprints stop matching. */
+/** The driver's parser version (Driver.parserVersion): bump it whenever parse output changes for the same input. */
 export const PARSER_VERSION = 'alpine-parse-2';
 
 /** secdb's fixed version for "never affected". */
@@ -142,9 +142,9 @@ function checkHeader(doc: SecdbFile, branch: string, repo: Repo, key: string, lo
   }
 }
 
-/** sha256 over the parser version and, per file in sorted order, its key, size and bytes. */
+/** sha256 over, per file in sorted order, its key, size and bytes (sync adds the parser version). */
 export async function groupFingerprint(workspace: string, b: BranchFiles): Promise<string> {
-  return fingerprintFiles(PARSER_VERSION, workspace, b.repos.map((repo) => fileKey(b.branch, repo)));
+  return fingerprintFiles(workspace, b.repos.map((repo) => fileKey(b.branch, repo)));
 }
 
 /** Branches of the workspace in group-name order (plain string order: `alpine:3.10` < `alpine:3.2` < `alpine:edge`). */

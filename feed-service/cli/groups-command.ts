@@ -1,22 +1,27 @@
-/** `airfeed groups list|enable|disable` and `airfeed drivers`. */
+/** `airfeed groups list|enable|disable`. */
 import type { Command } from 'commander';
-import { listGroups, setEnabled } from '../storage/groups.ts';
+import { type GroupRow, listGroups, setEnabled } from '../storage/groups.ts';
 import { withContext } from './context.ts';
 import { table, when } from '../../drivers/_framework/cli/format.ts';
 
-/** Registers `groups` and `drivers` on the program. */
+/** The STALE cell: a group whose input vanished upstream is served but frozen. */
+export function staleCell(g: GroupRow): string {
+  return g.vanishedAt ? `yes: vanished upstream ${when(g.vanishedAt)}` : 'no';
+}
+
+/** Registers `groups` on the program. */
 export function registerGroups(program: Command): void {
   const groups = program.command('groups').description('list feed groups and enable or disable them');
 
   groups
     .command('list')
-    .description('list groups: feed, group, enabled, records, last sync, last success')
+    .description('list groups: feed, group, enabled, records, last sync, last success, and whether the group is stale (its input vanished upstream; its data is kept)')
     .option('--feed <name>', 'only groups of this feed')
     .option('--json', 'print JSON (one object per group)')
     .action(async (flags: { feed?: string; json?: boolean }) => {
       const rows = await withContext((ctx) => listGroups(ctx.db.sql, flags.feed ? { feed: flags.feed } : {}));
       if (flags.json) {
-        console.log(JSON.stringify(rows.map(({ state: _s, ...g }) => g), null, 2));
+        console.log(JSON.stringify(rows.map(({ state: _s, ...g }) => ({ ...g, stale: g.vanishedAt !== null })), null, 2));
         return;
       }
       if (rows.length === 0) {
@@ -25,7 +30,7 @@ export function registerGroups(program: Command): void {
       }
       console.log(
         table(
-          ['FEED', 'GROUP', 'ENABLED', 'RECORDS', 'LAST SYNC', 'LAST SUCCESS'],
+          ['FEED', 'GROUP', 'ENABLED', 'RECORDS', 'LAST SYNC', 'LAST SUCCESS', 'STALE'],
           rows.map((g) => [
             g.feed,
             g.name,
@@ -33,6 +38,7 @@ export function registerGroups(program: Command): void {
             g.recordCount,
             when(g.lastSync),
             when(g.lastSuccess),
+            staleCell(g),
           ]),
         ),
       );
@@ -56,14 +62,4 @@ export function registerGroups(program: Command): void {
         for (const d of done) console.log(`${d.kind} ${d.name} ${enabled ? 'enabled' : 'disabled'}`);
       });
   }
-
-  program
-    .command('drivers')
-    .description('list the drivers: id, feed, default upstream, default schedule')
-    .option('--json', 'print JSON')
-    .action(async (flags: { json?: boolean }) => {
-      const { DRIVERS } = await import('../../drivers/index.ts'); // on use: keeps `--help` fast
-      const rows = DRIVERS.map((d) => ({ id: d.id, feed: d.feed, source: d.defaultSource, schedule: d.defaultSchedule, description: d.description }));
-      console.log(flags.json ? JSON.stringify(rows, null, 2) : table(['DRIVER', 'FEED', 'UPSTREAM', 'SCHEDULE'], rows.map((r) => [r.id, r.feed, r.source, r.schedule])));
-    });
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBundles } from './bundle-command.ts';
 import { registerDb } from './db-command.ts';
 import { registerDemo } from './demo-command.ts';
+import { registerDrivers } from './drivers-command.ts';
 import { registerGroups } from './groups-command.ts';
 import { reportError } from '../../drivers/_framework/cli/report.ts';
 import { registerServe } from './serve-command.ts';
@@ -17,11 +18,18 @@ export function buildProgram(): Command {
         'server named by DATABASE_URL. Logs are JSON on stderr (AIRFEED_LOG_LEVEL=debug for more).',
     )
     .version('0.1.0')
+    .option('--config <file>', 'configuration file with driver settings (default: $AIRFEED_CONFIG, else $AIRFEED_HOME/airfeed.json)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // The configuration is read where it is used (loadDriverSettings), from AIRFEED_CONFIG.
+  program.hook('preAction', () => {
+    const file = program.opts<{ config?: string }>().config;
+    if (file !== undefined) process.env['AIRFEED_CONFIG'] = file;
+  });
   registerDemo(program);
   registerSync(program);
   registerGroups(program);
+  registerDrivers(program);
   registerDb(program);
   registerBundles(program);
   registerServe(program);

@@ -46,6 +46,8 @@ Environment:
   AIRFEED_DOCS_ACCESS                 the same for /openapi.json and /docs (default ${DEFAULT_OPS_ACCESS})
   ${driverEnvName('AIRFEED_SCHEDULE', 'alpine')}             cron (UTC) for a driver, or "off"; default: the driver's own (see \`airfeed drivers\`)
   ${driverEnvName('AIRFEED_SOURCE', 'alpine')}               upstream URL or mirror directory for a driver's scheduled syncs
+  AIRFEED_<DRIVER>_<SETTING>[_FILE]   a driver setting such as AIRFEED_NVD_API_KEY (see \`airfeed drivers\`); or in the
+                                      configuration file (--config, AIRFEED_CONFIG, default $AIRFEED_HOME/airfeed.json)
   AIRFEED_SCHEDULE_JITTER_SECONDS     random delay before each scheduled sync (default ${DEFAULT_JITTER_SECONDS})
   AIRFEED_SINCE_OVERLAP_SECONDS       records re-sent before a /v1 since (default ${DEFAULT_OVERLAP_SECONDS})
   AIRFEED_TRUST                       comma-separated trusted public key files/directories for bundle uploads

@@ -14,17 +14,28 @@ interface SyncFlags {
   json?: boolean;
 }
 
-/** Prints sync reports as a table of groups with their counts. */
+/**
+ * Prints sync reports as a table of groups with their counts; a group new (or back) upstream says
+ * so, and a group whose input vanished upstream gets a row saying its data is kept and stale.
+ */
 export function renderReports(reports: SyncReport[]): string {
   const rows: (string | number)[][] = [];
   for (const r of reports) {
     const names = Object.keys(r.groups).sort();
-    if (names.length === 0) rows.push([r.driver, '-', 0, 0, 0, 0, r.status === 'failed' ? `failed: ${r.error ?? ''}` : r.status]);
+    if (names.length === 0 && r.vanished.length === 0) rows.push([r.driver, '-', 0, 0, 0, 0, r.status === 'failed' ? `failed: ${r.error ?? ''}` : r.status]);
+    const appeared = new Map(r.appeared.map((a) => [a.group, a.returned ? ' (back upstream: no longer stale)' : ' (new group)']));
     for (const name of names) {
       const g = r.groups[name];
       if (!g) continue;
       const status = g.error ? `failed: ${g.error}` : g.skipped ? 'unchanged' : 'applied';
-      rows.push([r.driver, name, g.added, g.changed, g.removed, g.unchanged, status]);
+      rows.push([r.driver, name, g.added, g.changed, g.removed, g.unchanged, `${status}${appeared.get(name) ?? ''}`]);
+    }
+    // Disabled groups are not synced, but their coming and going is still news.
+    for (const a of r.appeared.filter((x) => !(x.group in r.groups))) {
+      rows.push([r.driver, a.group, '-', '-', '-', '-', `${a.returned ? 'back upstream: no longer stale' : 'new group'}; not synced (disabled)`]);
+    }
+    for (const v of r.vanished) {
+      rows.push([r.driver, v.group, '-', '-', '-', '-', `vanished upstream ${v.newly ? 'now' : `since ${v.since}`}: data kept and served, group marked stale`]);
     }
   }
   return table(['DRIVER', 'GROUP', 'ADDED', 'CHANGED', 'REMOVED', 'UNCHANGED', 'STATUS'], rows);
@@ -49,6 +60,7 @@ export async function runSyncCommand(ids: string[], flags: SyncFlags): Promise<S
             http: ctx.http,
             log: ctx.log,
             progress,
+            settings: ctx.settings.for(driver),
             ...(flags.source ? { source: flags.source } : {}),
             ...(flags.force ? { force: true } : {}),
             ...(flags.wait ? { wait: true } : {}),

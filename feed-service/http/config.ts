@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { fileProblem, readInputFile } from '../../drivers/_framework/files.ts';
 import type { Driver } from '../../drivers/_framework/types.ts';
-import { loadConfig } from '../config.ts';
+import { driverEnvName, loadConfig } from '../config.ts';
+import { type DriverSettings, loadDriverSettings } from '../settings.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -59,6 +60,8 @@ export interface ServiceConfig {
   jitterSeconds: number;
   overlapSeconds: number;
   bundles: BundleConfig;
+  /** The drivers' settings (config file and environment), handed to their syncs. */
+  settings: DriverSettings;
 }
 
 export interface BundleConfig {
@@ -98,10 +101,7 @@ const Env = z.object({
   AIRFEED_DOCS_ACCESS: z.enum(ACCESS_LEVELS).optional(),
 });
 
-/** `AIRFEED_SCHEDULE_<DRIVER>` / `AIRFEED_SOURCE_<DRIVER>`: the driver id upper-cased, other characters as `_`. */
-export function driverEnvName(prefix: string, driverId: string): string {
-  return `${prefix}_${driverId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
+export { driverEnvName } from '../config.ts';
 
 function invalid(variable: string, message: string, cause?: unknown): AirfeedError {
   return new AirfeedError('CONFIG_INVALID', `${variable}: ${message}`, cause === undefined ? {} : { cause });
@@ -184,6 +184,7 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
   }
 
   const bundles = await bundleConfig(e, flags, env);
+  const settings = await loadDriverSettings(drivers, env);
 
   const port = flags.port ?? e.AIRFEED_PORT ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid('--port', `${port} is not a TCP port (0-65535)`);
@@ -197,5 +198,6 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
     jitterSeconds: e.AIRFEED_SCHEDULE_JITTER_SECONDS ?? DEFAULT_JITTER_SECONDS,
     overlapSeconds: e.AIRFEED_SINCE_OVERLAP_SECONDS ?? DEFAULT_OVERLAP_SECONDS,
     bundles,
+    settings,
   };
 }

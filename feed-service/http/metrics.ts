@@ -61,6 +61,16 @@ export function createMetrics(sql: Sql, log: Logger): ServiceMetrics {
     },
   });
   new client.Gauge({
+    name: 'airfeed_group_stale',
+    help: '1 when the group\'s input vanished upstream (its data is kept and served but no longer updated), else 0',
+    labelNames: ['feed', 'group'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const g of await groups()) this.set({ feed: g.feed, group: g.name }, g.stale ? 1 : 0);
+    },
+  });
+  new client.Gauge({
     name: 'airfeed_driver_seconds_since_last_success',
     help: 'Seconds since the last successful sync of each driver, by any replica',
     labelNames: ['driver'],

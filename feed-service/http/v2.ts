@@ -47,6 +47,9 @@ function groupJson(g: ServedGroup): Record<string, unknown> {
     maxSeq: g.maxSeq,
     lastSync: g.lastSync,
     lastSuccess: g.lastSuccess,
+    // Stale: the input vanished upstream; the data is kept and served, but frozen since then.
+    stale: g.vanishedAt !== null,
+    vanishedAt: g.vanishedAt,
   };
 }
 
@@ -96,7 +99,7 @@ export async function v2Routes(app: FastifyInstance, opts: V2Options): Promise<v
   app.get<{ Querystring: { feed?: string } }>('/v2/groups', {
     schema: {
       tags: ['v2'],
-      summary: 'Served groups: enabled flag, record count, last sync, last success, highest change sequence',
+      summary: 'Served groups: enabled flag, record count, last sync, last success, highest change sequence, stale (input vanished upstream)',
       security,
       querystring: { type: 'object', properties: { feed: { type: 'string', maxLength: 200 } } },
     },

@@ -1,8 +1,9 @@
 /** Feeds, groups and driver state: the catalogue around the records. */
 import type postgres from 'postgres';
-import type { FeedName } from '../../drivers/_framework/types.ts';
+import type { Feed } from '../../drivers/_framework/types.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import type { Sql } from './db.ts';
+import { compareStrings } from '../../drivers/_framework/strings.ts';
+import type { Sql, Tx } from './db.ts';
 
 export interface GroupRow {
   name: string;
@@ -15,6 +16,8 @@ export interface GroupRow {
   lastSuccess: Date | null;
   recordCount: number;
   maxSeq: number;
+  /** When the driver stopped listing the group (its input vanished upstream); null while present. */
+  vanishedAt: Date | null;
   state: Record<string, unknown>;
 }
 
@@ -30,7 +33,7 @@ export async function listGroups(sql: Sql, filter: { driver?: string; feed?: str
   const rows = await sql<GroupRow[]>`
     select g.name, g.feed, g.driver, g.description, g.enabled, f.enabled as "feedEnabled",
            g.last_sync as "lastSync", g.last_success as "lastSuccess", g.record_count as "recordCount",
-           g.max_seq as "maxSeq", g.state
+           g.max_seq as "maxSeq", g.vanished_at as "vanishedAt", g.state
     from groups g join feeds f on f.name = g.feed
     where (${filter.driver ?? null}::text is null or g.driver = ${filter.driver ?? null})
       and (${filter.feed ?? null}::text is null or g.feed = ${filter.feed ?? null})
@@ -43,7 +46,7 @@ export async function getGroup(sql: Sql, name: string): Promise<GroupRow | undef
   const rows = await sql<GroupRow[]>`
     select g.name, g.feed, g.driver, g.description, g.enabled, f.enabled as "feedEnabled",
            g.last_sync as "lastSync", g.last_success as "lastSuccess", g.record_count as "recordCount",
-           g.max_seq as "maxSeq", g.state
+           g.max_seq as "maxSeq", g.vanished_at as "vanishedAt", g.state
     from groups g join feeds f on f.name = g.feed where g.name = ${name}`;
   return rows[0];
 }
@@ -55,14 +58,32 @@ export async function listFeeds(sql: Sql): Promise<FeedRow[]> {
     from feeds f left join groups g on g.feed = f.name group by f.name order by f.name`;
 }
 
-/** Creates groups a driver discovered (enabled unless a default says otherwise); keeps existing ones. */
+/**
+ * Creates the feeds of the driver registry, or updates their descriptions; an operator's enabled
+ * flag is kept. Feeds come from the drivers that declare them (and from imported bundles), not from
+ * a migration, so a driver bringing a new feed touches only its own folder.
+ */
+export async function upsertFeeds(sql: Sql, feeds: readonly Feed[]): Promise<void> {
+  const byName = new Map(feeds.map((f) => [f.name, f]));
+  for (const f of [...byName.values()].sort((a, b) => compareStrings(a.name, b.name))) {
+    await sql`insert into feeds (name, description) values (${f.name}, ${f.description})
+      on conflict (name) do update set description = excluded.description
+      where feeds.description is distinct from excluded.description`;
+  }
+}
+
+/**
+ * Creates groups a driver discovered (enabled unless a default says otherwise); keeps existing ones.
+ * The feed is created (without a description) when it does not exist yet.
+ */
 export async function registerGroups(
-  sql: Sql,
+  sql: Sql | Tx,
   driver: string,
-  feed: FeedName,
+  feed: string,
   groups: readonly { name: string; description: string }[],
   enabledByDefault = true,
 ): Promise<void> {
+  if (groups.length > 0) await sql`insert into feeds (name) values (${feed}) on conflict (name) do nothing`;
   for (const g of groups) {
     await sql`
       insert into groups (name, feed, driver, description, enabled)

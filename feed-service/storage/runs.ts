@@ -9,7 +9,11 @@ export type EventType =
   | 'feeds.sync.failed'
   | 'feeds.sync.group_started'
   | 'feeds.sync.group_completed'
-  | 'feeds.sync.group_failed';
+  | 'feeds.sync.group_failed'
+  /** A group listed for the first time, or again after it had vanished (`details.returned`). */
+  | 'feeds.sync.group_appeared'
+  /** A group the driver no longer lists: its input vanished upstream; data kept, group stale. */
+  | 'feeds.sync.group_vanished';
 
 export interface GroupCounts {
   added: number;

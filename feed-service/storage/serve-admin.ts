@@ -21,6 +21,8 @@ export interface GroupStat {
   maxSeq: number;
   /** Seconds since the last successful sync (database clock), null when never. */
   sinceSuccess: number | null;
+  /** The group's input vanished upstream: its data is kept but frozen. */
+  stale: boolean;
 }
 
 export interface DriverStat {
@@ -49,7 +51,7 @@ export async function setGroupEnabled(sql: Sql, name: string, enabled: boolean):
 export async function groupStats(sql: Sql): Promise<(GroupStat & { enabled: boolean })[]> {
   return sql<(GroupStat & { enabled: boolean })[]>`
     select g.name, g.feed, g.driver, g.record_count as "recordCount", g.max_seq as "maxSeq",
-           (g.enabled and f.enabled) as enabled,
+           (g.enabled and f.enabled) as enabled, (g.vanished_at is not null) as stale,
            extract(epoch from now() - g.last_success)::float8 as "sinceSuccess"
     from groups g join feeds f on f.name = g.feed order by g.name`;
 }

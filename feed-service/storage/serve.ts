@@ -22,6 +22,8 @@ export interface ServedGroup {
   maxSeq: number;
   lastSync: Date | null;
   lastSuccess: Date | null;
+  /** When the group's input vanished upstream (the group is stale), else null. */
+  vanishedAt: Date | null;
 }
 
 /** A row of a /v1 data page: the keyset position is (`us`, `id`), `us` = updated_at in µs since the epoch. */
@@ -71,7 +73,7 @@ export async function listServedFeeds(sql: Sql): Promise<ServedFeed[]> {
 export async function listServedGroups(sql: Sql, feed?: string): Promise<ServedGroup[]> {
   return sql<ServedGroup[]>`
     select g.name, g.feed, g.driver, g.description, g.enabled, g.record_count as "recordCount",
-           g.max_seq as "maxSeq", g.last_sync as "lastSync", g.last_success as "lastSuccess"
+           g.max_seq as "maxSeq", g.last_sync as "lastSync", g.last_success as "lastSuccess", g.vanished_at as "vanishedAt"
     from groups g join feeds f on f.name = g.feed
     where g.enabled and f.enabled and (${feed ?? null}::text is null or g.feed = ${feed ?? null})
     order by g.feed, g.name`;
@@ -81,7 +83,7 @@ export async function listServedGroups(sql: Sql, feed?: string): Promise<ServedG
 export async function getServedGroup(sql: Sql, name: string): Promise<ServedGroup | undefined> {
   const rows = await sql<ServedGroup[]>`
     select g.name, g.feed, g.driver, g.description, g.enabled, g.record_count as "recordCount",
-           g.max_seq as "maxSeq", g.last_sync as "lastSync", g.last_success as "lastSuccess"
+           g.max_seq as "maxSeq", g.last_sync as "lastSync", g.last_success as "lastSuccess", g.vanished_at as "vanishedAt"
     from groups g join feeds f on f.name = g.feed
     where g.name = ${name} and g.enabled and f.enabled`;
   return rows[0];

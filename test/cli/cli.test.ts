@@ -48,8 +48,8 @@ describe('airfeed CLI', () => {
 
   it('lists groups as a table and as JSON, and disables and enables them', async () => {
     const table = await airfeed('groups', 'list');
-    expect(table.stdout).toMatch(/^FEED\s+GROUP\s+ENABLED\s+RECORDS\s+LAST SYNC\s+LAST SUCCESS$/m);
-    expect(table.stdout).toMatch(/^vulnerabilities\s+alpine:3\.20\s+yes\s+2\s+\d{4}-/m);
+    expect(table.stdout).toMatch(/^FEED\s+GROUP\s+ENABLED\s+RECORDS\s+LAST SYNC\s+LAST SUCCESS\s+STALE$/m);
+    expect(table.stdout).toMatch(/^vulnerabilities\s+alpine:3\.20\s+yes\s+2\s+\d{4}-.*\s+no$/m);
     expect((await airfeed('groups', 'disable', 'alpine:edge')).stdout).toBe('group alpine:edge disabled\n');
     const json = JSON.parse((await airfeed('groups', 'list', '--json')).stdout) as { name: string; enabled: boolean; recordCount: number }[];
     expect(json.map((g) => [g.name, g.enabled, g.recordCount])).toEqual([['alpine:3.20', true, 2], ['alpine:edge', false, 1]]);
@@ -66,6 +66,27 @@ describe('airfeed CLI', () => {
     const badDriver = await airfeed('sync', 'debian');
     expect(badDriver.code).toBe(1);
     expect(badDriver.stderr).toMatch(/unknown driver "debian"; known drivers: alpine/);
+  });
+
+  it('reports a group whose input vanished upstream, keeps it, lists it as stale, and un-stales it when it returns', async () => {
+    const spec = {
+      'v3.20': { main: { musl: { '1.2.5-r1': ['CVE-2025-26519'] }, xen: { '4.18.2-r0': ['XSA-458'] } } },
+      edge: { main: { musl: { '1.2.5-r9': ['CVE-2025-26519'] } } },
+    };
+    await writeMirror(mirror, { 'v3.20': spec['v3.20'] });
+    const gone = await airfeed('sync', 'alpine', '--source', mirror);
+    expect(gone.code).toBe(0);
+    expect(gone.stdout).toMatch(/^alpine\s+alpine:edge\s+-\s+-\s+-\s+-\s+vanished upstream now: data kept and served, group marked stale$/m);
+    const json = JSON.parse((await airfeed('sync', 'alpine', '--source', mirror, '--json')).stdout) as { vanished: unknown[] }[];
+    expect(json[0]?.vanished).toEqual([{ group: 'alpine:edge', since: expect.stringMatching(/Z$/) as string, newly: false }]);
+    expect((await airfeed('groups', 'list')).stdout).toMatch(/^vulnerabilities\s+alpine:edge\s+no\s+1\s+.*yes: vanished upstream \d{4}-\d\d-\d\dT[\d:]+Z$/m);
+    const listed = JSON.parse((await airfeed('groups', 'list', '--json')).stdout) as { name: string; stale: boolean; recordCount: number }[];
+    expect(listed.map((g) => [g.name, g.stale, g.recordCount])).toEqual([['alpine:3.20', false, 2], ['alpine:edge', true, 1]]);
+    await writeMirror(mirror, spec);
+    const back = await airfeed('sync', 'alpine', '--source', mirror);
+    // alpine:edge was disabled above: vanishing and returning are reported all the same.
+    expect(back.stdout).toMatch(/^alpine\s+alpine:edge\s+-\s+-\s+-\s+-\s+back upstream: no longer stale; not synced \(disabled\)$/m);
+    expect((await airfeed('groups', 'list')).stdout).toMatch(/^vulnerabilities\s+alpine:edge\s+.*\s+no$/m);
   });
 
   it('explains itself with --help', async () => {

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
+import { SettingValues } from '../../drivers/_framework/settings.ts';
 import type { DriverState, FetchResult } from '../../drivers/_framework/types.ts';
 import { branchesFromIndex } from '../../drivers/alpine/fetch.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
@@ -46,7 +47,7 @@ async function toArray<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 function fetchFrom(source: string, state: DriverState, http = new HttpClient()): Promise<FetchResult> {
-  return alpine.fetch({ source, workspace: ws, state, http, log: silentLogger, progress });
+  return alpine.fetch({ source, workspace: ws, state, settings: SettingValues.none('alpine'), http, log: silentLogger, progress });
 }
 
 describe('alpine fetch from a mirror directory', () => {

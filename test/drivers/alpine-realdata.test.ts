@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
+import { SettingValues } from '../../drivers/_framework/settings.ts';
 import { validateRecord } from '../../drivers/_framework/record.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
 import { expectedCounts, REALDATA_ABSENT, REALDATA_ALPINE, realdataPresent } from '../helpers/alpine-count.ts';
@@ -27,7 +28,7 @@ describe('alpine on the real secdb snapshot', skipUnless(realdataPresent, REALDA
 
   it('fetches from the directory and parses every group to the independently counted records', async () => {
     const fetched = await alpine.fetch({
-      source: REALDATA, workspace: ws, state: {}, http: new HttpClient(), log: silentLogger,
+      source: REALDATA, workspace: ws, state: {}, settings: SettingValues.none('alpine'), http: new HttpClient(), log: silentLogger,
       progress: { phase: () => undefined, tick: () => undefined },
     });
     expect(Object.keys(fetched.state)).toHaveLength(41);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../drivers/_framework/http.ts';
+import { SettingValues } from '../../drivers/_framework/settings.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
 import { fromOsv } from '../../drivers/_framework/shapes/osv-in.ts';
@@ -136,7 +137,10 @@ describe('the OSV view of every real Alpine record', skipUnless(realdataPresent 
   });
 
   it('is valid against the OSV schema, per record and merged per id', async () => {
-    await alpine.fetch({ source: REALDATA_ALPINE, workspace: ws, state: {}, http: new HttpClient(), log: silentLogger, progress: { phase: () => undefined, tick: () => undefined } });
+    await alpine.fetch({
+      source: REALDATA_ALPINE, workspace: ws, state: {}, settings: SettingValues.none('alpine'), http: new HttpClient(), log: silentLogger,
+      progress: { phase: () => undefined, tick: () => undefined },
+    });
     const validate = osvValidator();
     const byId = new Map<string, OsvVulnerability[]>();
     const failures: string[] = [];

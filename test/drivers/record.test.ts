@@ -121,6 +121,17 @@ describe('the version 1 upgrade', () => {
     expect(up.published).toBe('2024-01-01T00:00:00.000Z');
   });
 
+  it('moves a KEV block kept in metadata.kev (the KEV driver before version 2) to kev', () => {
+    const block = {
+      dateAdded: '2021-12-10', dueDate: '2021-12-24', requiredAction: 'Apply updates.', knownRansomwareCampaignUse: 'Known',
+      vendorProject: 'Apache', product: 'Log4j2', vulnerabilityName: 'Log4Shell', notes: '', cwes: ['CWE-502'],
+    };
+    const up = upgradeV1Record(v1([], { namespace: 'kev:catalog', metadata: { kev: block, other: 1 } }));
+    expect([up.kev, up.metadata]).toEqual([block, { other: 1 }]);
+    // Something else under that key is not a KEV block and stays where it is.
+    expect(upgradeV1Record(v1([], { metadata: { kev: 'yes' } })).metadata).toEqual({ kev: 'yes' });
+  });
+
   it('reads either version, and names what it cannot read', () => {
     const current = makeRecord('alpine:3.20', 'CVE-2024-0002');
     expect(readRecord(current, 'here')).toEqual(current);

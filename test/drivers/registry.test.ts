@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FEED_NAME } from '../../drivers/_framework/feeds.ts';
 import { recordJsonSchema } from '../../drivers/_framework/record.ts';
+import { SETTING_NAME } from '../../drivers/_framework/settings.ts';
 import { DRIVERS, getDriver } from '../../drivers/index.ts';
 
 const driversDir = path.resolve(import.meta.dirname, '../../drivers');
@@ -19,6 +21,21 @@ describe('driver registry', () => {
       expect(getDriver(d.id)).toBe(d);
       expect(d.defaultSchedule.split(' ')).toHaveLength(5);
       expect(d.defaultSource).toMatch(/^https:\/\//);
+    }
+  });
+
+  it('declares a feed, a parser version and well-named settings; drivers sharing a feed describe it alike', () => {
+    const feeds = new Map<string, string>();
+    for (const d of DRIVERS) {
+      expect(d.id).toMatch(/^[a-z0-9]+$/);
+      expect(d.feed.name).toMatch(FEED_NAME);
+      expect(d.feed.description).not.toBe('');
+      expect(feeds.get(d.feed.name) ?? d.feed.description, `feed ${d.feed.name} of ${d.id}`).toBe(d.feed.description);
+      feeds.set(d.feed.name, d.feed.description);
+      expect(d.parserVersion).toMatch(/^\S+$/);
+      const names = (d.settings ?? []).map((s) => s.name);
+      for (const n of names) expect(n).toMatch(SETTING_NAME);
+      expect(new Set(names).size).toBe(names.length);
     }
   });
 

@@ -29,6 +29,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
+import { SettingValues } from '../../drivers/_framework/settings.ts';
 import type { Driver, DriverState, FetchResult } from '../../drivers/_framework/types.ts';
 
 export const LAST_MODIFIED = 'Tue, 31 Dec 2024 10:00:00 GMT';
@@ -177,7 +178,8 @@ export function describeStatusMatrix(options: StatusMatrixOptions): void {
 
     const fetch = (state: DriverState): Promise<FetchResult> =>
       options.driver.fetch({
-        source: `${origin}/`, workspace: ws, state, log: silentLogger, progress: { phase: () => undefined, tick: () => undefined },
+        source: `${origin}/`, workspace: ws, state, settings: SettingValues.none(options.driver.id), log: silentLogger,
+        progress: { phase: () => undefined, tick: () => undefined },
         http: new HttpClient({ dispatcher: upstream.agent, retries: 2, baseDelayMs: 100, sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); } }),
       });
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
 import { OUTPUT_SHAPE_NAMES, OUTPUT_SHAPES, v1ShapeFor } from '../../drivers/_framework/shapes/index.ts';
-import type { Driver, FeedName } from '../../drivers/_framework/types.ts';
+import type { Driver } from '../../drivers/_framework/types.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { registerGroups } from '../../feed-service/storage/groups.ts';
@@ -20,8 +20,7 @@ import { makeApp } from './service-helpers.ts';
 const enrichment: Driver = {
   ...alpine,
   id: 'kev-like',
-  // A feed outside the Anchore three: the contract's FeedName is widened by the driver-contract work.
-  feed: 'enrichment' as FeedName,
+  feed: { name: 'enrichment-test', description: 'A feed outside the Anchore three' },
   v1Shape: (r: VulnRecord, ctx) => ({ Enrichment: { cve: r.id, kev: r.kev ?? null, removed: ctx.deleted } }),
 };
 
@@ -38,8 +37,8 @@ let db: TestDb;
 let app: FastifyInstance;
 beforeAll(async () => {
   db = await createTestDb();
-  await db.sql`insert into feeds (name, description) values ('enrichment', 'KEV and EPSS')`;
-  await registerGroups(db.sql, 'kev-like', enrichment.feed, [{ name: 'kev:catalog', description: 'CISA KEV' }]);
+  await db.sql`insert into feeds (name, description) values ('enrichment-test', 'KEV and EPSS')`;
+  await registerGroups(db.sql, 'kev-like', enrichment.feed.name, [{ name: 'kev:catalog', description: 'CISA KEV' }]);
   await applyGroup(db.sql, { group: 'kev:catalog', complete: true, records: iterate([record]) });
   app = await makeApp(db.sql, { drivers: [alpine, enrichment], log: silentLogger });
 });
@@ -58,16 +57,16 @@ describe('the output shape registry', () => {
   });
 
   it('serves a new feed in the shape its driver brings', async () => {
-    const res = await app.inject({ method: 'GET', url: '/v1/service/feeds/enrichment/kev:catalog' });
+    const res = await app.inject({ method: 'GET', url: '/v1/service/feeds/enrichment-test/kev:catalog' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ data: [{ Enrichment: { cve: 'CVE-2021-44228', kev: record.kev, removed: false } }], next_token: '' });
   });
 
   it('refuses a feed no shape is known for, by name', async () => {
-    expect(() => v1ShapeFor('enrichment', [alpine])).toThrow('feed "enrichment" has no /v1 record shape: it is not one of github, nvdv2, vulnerabilities, and no driver of it declares v1Shape');
+    expect(() => v1ShapeFor('enrichment-test', [alpine])).toThrow('feed "enrichment-test" has no /v1 record shape: it is not one of github, nvdv2, vulnerabilities, and no driver of it declares v1Shape');
     const bare = await makeApp(db.sql, { drivers: [alpine], log: silentLogger });
     try {
-      const res = await bare.inject({ method: 'GET', url: '/v1/service/feeds/enrichment/kev:catalog' });
+      const res = await bare.inject({ method: 'GET', url: '/v1/service/feeds/enrichment-test/kev:catalog' });
       expect(res.statusCode).toBe(400);
       expect(res.json<{ error: { code: string } }>().error.code).toBe('NAME_UNMAPPED');
     } finally {

@@ -1,6 +1,6 @@
 /**
- * The one-time upgrade of stored records from record schema 1 to 2: a database at SQL schema 3
- * (before migration 004) holding airfeed 0.1 documents is migrated; every document is upgraded,
+ * The one-time upgrade of stored records from record schema 1 to 2: a database migrated up to the
+ * migration before 005_record_schema_v2 and holding airfeed 0.1 documents is migrated; every document is upgraded,
  * re-canonicalized and re-hashed, live records get one new change sequence each, tombstones keep
  * theirs, and a second run changes nothing. The upgraded documents equal what the Alpine driver now
  * writes for the same input, byte for byte.
@@ -36,7 +36,7 @@ interface Row {
   version: number;
 }
 
-/** The stored rows; before migration 004 there is no schema_version column, and every row is version 1. */
+/** The stored rows; before migration 005 there is no schema_version column, and every row is version 1. */
 async function rows(db: TestDb): Promise<Row[]> {
   const hasVersion = (await db.sql`select 1 from information_schema.columns where table_name = 'records' and column_name = 'schema_version'`).length > 0;
   return db.sql<Row[]>`
@@ -45,18 +45,21 @@ async function rows(db: TestDb): Promise<Row[]> {
     from records order by group_name, id collate "C"`;
 }
 
-/** A database migrated to SQL schema 3 only: what airfeed 0.1 left behind. */
+/** A database migrated up to (not including) the record schema migration: what airfeed 0.1 left behind. */
 async function oldDatabase(tmp: string): Promise<TestDb> {
   const db = await createTestDb({ migrate: false });
   const dir = path.join(tmp, `migrations-${db.name}`);
   await cp(MIGRATIONS_DIR, dir, { recursive: true });
-  for (const f of await readdir(dir)) if (Number(f.slice(0, 3)) > 3) await rm(path.join(dir, f));
+  const v2 = (await readdir(dir)).find((f) => f.endsWith('_record_schema_v2.sql'));
+  if (!v2) throw new Error('no record schema migration');
+  for (const f of await readdir(dir)) if (f >= v2) await rm(path.join(dir, f));
   await migrateWith(db.sql, silentLogger, { dir, lockKey: 7_324_001 });
   return db;
 }
 
 /** Inserts version 1 documents as airfeed 0.1's apply did (canonical JSON, its sha256, one sequence value each). */
 async function insertV1(db: TestDb, group: string, records: VulnRecordV1[], deleted: ReadonlySet<string> = new Set()): Promise<void> {
+  await db.sql`insert into feeds (name, description) values ('vulnerabilities', 'OS packages') on conflict do nothing`;
   await db.sql`insert into groups (name, feed, driver, description) values (${group}, 'vulnerabilities', 'alpine', ${group}) on conflict do nothing`;
   for (const r of records) {
     const doc = canonicalJson(r);

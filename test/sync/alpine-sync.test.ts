@@ -64,6 +64,8 @@ describe('sync alpine from a mirror directory', () => {
     const types = (await listEvents(db.sql)).map((e) => e.type).reverse();
     expect(types).toEqual([
       'feeds.sync.started',
+      // The first sync sees both groups for the first time.
+      'feeds.sync.group_appeared', 'feeds.sync.group_appeared',
       'feeds.sync.group_started', 'feeds.sync.group_completed',
       'feeds.sync.group_started', 'feeds.sync.group_completed',
       'feeds.sync.completed',

@@ -7,7 +7,8 @@
  */
 import { inspect } from 'node:util';
 
-const REDACTED = '[REDACTED]';
+/** What a secret renders as. */
+export const REDACTED = '[REDACTED]';
 
 /** A credential that must never be printed. */
 export class SecretValue {

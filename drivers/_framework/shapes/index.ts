@@ -17,7 +17,6 @@
  */
 import { AirfeedError } from '../errors.ts';
 import type { VulnRecord } from '../record.ts';
-import type { FeedName } from '../types.ts';
 import { type AffectedEntry, type AffectedInput, affectedRows } from './affected.ts';
 import { type AnchoreGithub, type AnchoreVulnerability, toAnchoreGithub, toAnchoreVulnerability } from './anchore.ts';
 import { toAnchoreNvd } from './anchore-nvd.ts';
@@ -68,14 +67,15 @@ export function renderShape<K extends OutputShapeName>(name: K, record: Paramete
 /** A feed's /v1 record shape. */
 export type V1Shape = (record: VulnRecord, ctx: ShapeContext) => unknown;
 
-/** The Anchore feeds and their registry shapes. */
+/** The Anchore feeds (drivers/_framework/feeds.ts) and their registry shapes. */
 export const ANCHORE_FEED_SHAPES = {
   github: 'anchore-github',
   nvdv2: 'anchore-nvdv2',
   vulnerabilities: 'anchore-vulnerabilities',
-} as const satisfies Record<FeedName, OutputShapeName>;
+} as const satisfies Record<string, OutputShapeName>;
+type AnchoreFeed = keyof typeof ANCHORE_FEED_SHAPES;
 
-function isAnchoreFeed(feed: string): feed is FeedName {
+function isAnchoreFeed(feed: string): feed is AnchoreFeed {
   return Object.hasOwn(ANCHORE_FEED_SHAPES, feed);
 }
 
@@ -83,12 +83,12 @@ function isAnchoreFeed(feed: string): feed is FeedName {
  * The /v1 shape of `feed`: the registry's for an Anchore feed, else the `v1Shape` of a driver that
  * publishes into that feed. NAME_UNMAPPED when neither exists.
  */
-export function v1ShapeFor(feed: string, drivers: readonly { id: string; feed: string; v1Shape?: V1Shape | undefined }[]): V1Shape {
+export function v1ShapeFor(feed: string, drivers: readonly { id: string; feed: { name: string }; v1Shape?: V1Shape | undefined }[]): V1Shape {
   if (isAnchoreFeed(feed)) {
     const shape = OUTPUT_SHAPES[ANCHORE_FEED_SHAPES[feed]];
     return (r, ctx) => shape.render(r, ctx);
   }
-  const own = drivers.find((d) => d.feed === feed && d.v1Shape !== undefined);
+  const own = drivers.find((d) => d.feed.name === feed && d.v1Shape !== undefined);
   if (own?.v1Shape) return own.v1Shape;
   throw new AirfeedError(
     'NAME_UNMAPPED',

@@ -1,4 +1,4 @@
--- airfeed schema v4: record schema version 2 (drivers/_framework/record.ts). Each stored document
+-- airfeed schema v5: record schema version 2 (drivers/_framework/record.ts). Each stored document
 -- carries the record schema it is written in. The rows that exist now are version 1 (the column's
 -- first default, set without rewriting the table); they are upgraded once, right after the SQL
 -- migrations, by feed-service/storage/upgrade-records.ts: re-canonicalized, re-hashed, and live
