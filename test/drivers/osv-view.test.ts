@@ -78,6 +78,16 @@ describe('the OSV view of an Alpine record', () => {
     expect(toOsv(r, { deleted: true, updatedAt: AT }).withdrawn).toBe(AT);
   });
 
+  it('carries the enrichment blocks in database_specific', () => {
+    const kev = {
+      dateAdded: '2021-12-10', dueDate: '2021-12-24', requiredAction: 'Apply updates.', knownRansomwareCampaignUse: 'Known' as const,
+      vendorProject: 'Apache', product: 'Log4j2', vulnerabilityName: 'Log4Shell', notes: '', cwes: ['CWE-502'],
+    };
+    const r: VulnRecord = { ...makeRecord('kev:catalog', 'CVE-2021-44228'), fixedIn: [], kev, epss: { score: 0.9, percentile: 0.99, date: '2025-02-20' } };
+    expect(toOsv(r, live).database_specific).toEqual({ airfeed: { kev, epss: { score: 0.9, percentile: 0.99, date: '2025-02-20' } } });
+    expect(toOsv(r, live).affected).toBeUndefined();
+  });
+
   it('merges the views of one id across groups into one document', () => {
     const views = [toOsv(alpineRecord('CVE-2024-0001', 'alpine:3.19'), { deleted: false, updatedAt: '2024-01-01T00:00:00Z' }), toOsv(alpineRecord('CVE-2024-0001'), live)];
     const merged = mergeOsv(views);

@@ -20,7 +20,8 @@
  *   goes to the entry's `database_specific.airfeed`: a state other than fixed/affected, the channel,
  *   module stream, product and vendor advisories;
  * - `not_affected` entries are not `affected`: they are listed in the top-level
- *   `database_specific.airfeed.not_affected` as `{ecosystem, name}`;
+ *   `database_specific.airfeed.not_affected` as `{ecosystem, name}`; the enrichment blocks go to
+ *   `database_specific.airfeed.kev` and `.epss`;
  * - `references`: as stored, with `type` `WEB` where the record has none (OSV requires one), and the
  *   record's `link` as a `WEB` reference when no reference has that URL;
  * - empty lists are left out (OSV's `"aliases": []` comes back without the key).
@@ -133,7 +134,11 @@ export function toOsv(r: VulnRecord, ctx: ShapeContext): OsvVulnerability {
   const notAffected = r.fixedIn
     .filter((f) => f.state === 'not_affected')
     .map((f) => ({ ecosystem: f.ecosystem ?? osvEcosystem(r.namespace, { channel: f.channel, cpe: f.product?.cpe }), name: f.package }));
-  const databaseSpecific = notAffected.length > 0 ? { ...r.databaseSpecific, airfeed: { not_affected: notAffected } } : r.databaseSpecific;
+  const airfeed: Record<string, unknown> = {};
+  if (notAffected.length > 0) airfeed['not_affected'] = notAffected;
+  if (r.kev) airfeed['kev'] = r.kev;
+  if (r.epss) airfeed['epss'] = r.epss;
+  const databaseSpecific = Object.keys(airfeed).length > 0 ? { ...r.databaseSpecific, airfeed } : r.databaseSpecific;
   const modified = r.modified ?? ctx.updatedAt;
   if (modified === null) throw new Error(`OSV view of ${r.namespace} ${r.id}: the record has no modified time and the caller gave no updated_at`);
   const out: OsvVulnerability = { schema_version: OSV_SCHEMA_VERSION, id, modified };
