@@ -86,6 +86,9 @@ describe('the OSV view of an Alpine record', () => {
     const r: VulnRecord = { ...makeRecord('kev:catalog', 'CVE-2021-44228'), fixedIn: [], kev, epss: { score: 0.9, percentile: 0.99, date: '2025-02-20' } };
     expect(toOsv(r, live).database_specific).toEqual({ airfeed: { kev, epss: { score: 0.9, percentile: 0.99, date: '2025-02-20' } } });
     expect(toOsv(r, live).affected).toBeUndefined();
+    // Merged with a distro record of the same id, the KEV block stays beside the not-affected list.
+    const merged = mergeOsv([toOsv(alpineRecord('CVE-2021-44228'), live), toOsv(r, live)]);
+    expect(merged.database_specific).toEqual({ airfeed: { kev, epss: { score: 0.9, percentile: 0.99, date: '2025-02-20' }, not_affected: [{ ecosystem: 'Alpine:v3.20', name: 'zlib' }] } });
   });
 
   it('merges the views of one id across groups into one document', () => {

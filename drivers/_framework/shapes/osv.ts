@@ -169,7 +169,8 @@ function union<T>(lists: readonly (readonly T[] | undefined)[], key: (t: T) => s
  * its records sorted by group: `affected` concatenated; aliases, related, upstream, severity,
  * references and credits united (first occurrence order); the first non-empty summary and details;
  * the earliest `published`, the latest `modified`; `withdrawn` only when every view is withdrawn;
- * `database_specific.airfeed.not_affected` concatenated, other keys from the first view that has them.
+ * `database_specific.airfeed.not_affected` concatenated; other keys (and other `airfeed` keys, such
+ * as `kev`) from the first view that has them.
  */
 export function mergeOsv(views: readonly OsvVulnerability[]): OsvVulnerability {
   const first = views[0];
@@ -200,9 +201,17 @@ export function mergeOsv(views: readonly OsvVulnerability[]): OsvVulnerability {
   const credits = union(views.map((v) => v.credits), (c) => JSON.stringify([c.name, c.type ?? null]));
   if (credits) out.credits = credits;
   const specific: Record<string, unknown> = {};
-  for (const v of views) for (const [k, val] of Object.entries(v.database_specific ?? {})) if (!(k in specific)) specific[k] = val;
+  const airfeed: Record<string, unknown> = {};
+  for (const v of views) {
+    for (const [k, val] of Object.entries(v.database_specific ?? {})) {
+      if (k === 'airfeed') {
+        for (const [ak, aval] of Object.entries(val as Record<string, unknown>)) if (ak !== 'not_affected' && !(ak in airfeed)) airfeed[ak] = aval;
+      } else if (!(k in specific)) specific[k] = val;
+    }
+  }
   const notAffected = views.flatMap((v) => ((v.database_specific?.['airfeed'] as { not_affected?: unknown[] } | undefined)?.not_affected ?? []));
-  if (notAffected.length > 0) specific['airfeed'] = { ...(specific['airfeed'] as Record<string, unknown>), not_affected: notAffected };
+  if (notAffected.length > 0) airfeed['not_affected'] = notAffected;
+  if (Object.keys(airfeed).length > 0) specific['airfeed'] = airfeed;
   if (Object.keys(specific).length > 0) out.database_specific = specific;
   return out;
 }
