@@ -10,7 +10,13 @@ import { canonicalJson } from '../drivers/_framework/canonical.ts';
 import { AirfeedError } from '../drivers/_framework/errors.ts';
 import { unsafePathReason } from './tar.ts';
 
-export const FORMAT_VERSION = 1;
+/**
+ * The bundle format written: 2, whose records are of record schema 2. Format 1 (airfeed 0.1, records
+ * of schema 1) is still read: importers upgrade its records (drivers/_framework/record-v1.ts).
+ */
+export const FORMAT_VERSION = 2;
+/** Format versions this airfeed reads. */
+export const READABLE_FORMAT_VERSIONS = [1, 2] as const;
 export const MANIFEST_NAME = 'manifest.json';
 export const SIGNATURE_NAME = 'manifest.json.sig';
 /** The version of airfeed writing bundles, from package.json. */
@@ -50,7 +56,7 @@ export type ManifestMember = z.infer<typeof ManifestMember>;
 
 export const Manifest = z
   .strictObject({
-    formatVersion: z.literal(FORMAT_VERSION),
+    formatVersion: z.union([z.literal(1), z.literal(FORMAT_VERSION)]),
     bundleId: BundleId,
     producer: z.strictObject({ name: z.string().min(1).max(100), version: z.string().max(100), keyId: Sha256 }),
     created: Time,
@@ -151,10 +157,10 @@ export function parseManifestJson(bytes: Buffer, label: string): Record<string, 
     throw new AirfeedError('BUNDLE_INVALID', `bundle ${label}: ${MANIFEST_NAME} is not a JSON object`);
   }
   const obj = raw as Record<string, unknown>;
-  if (obj['formatVersion'] !== FORMAT_VERSION) {
+  if (!(READABLE_FORMAT_VERSIONS as readonly unknown[]).includes(obj['formatVersion'])) {
     throw new AirfeedError(
       'BUNDLE_UNSUPPORTED',
-      `bundle ${label}: unknown format version ${JSON.stringify(obj['formatVersion'] ?? null)} (this airfeed ${PRODUCER_VERSION} reads format version ${FORMAT_VERSION})`,
+      `bundle ${label}: unknown format version ${JSON.stringify(obj['formatVersion'] ?? null)} (this airfeed ${PRODUCER_VERSION} reads format versions ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
     );
   }
   return obj;

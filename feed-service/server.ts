@@ -103,6 +103,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   try {
     app = await buildApp({
       sql: db.sql, log, auth: service.auth, overlapSeconds: service.overlapSeconds, metrics, sync: scheduler, bundles: service.bundles,
+      drivers: opts.drivers ?? DRIVERS,
       ...(grype ? { grype, outputs: grype.notify } : {}),
     });
     app.server.on('request', (_req: IncomingMessage, res: ServerResponse) => {

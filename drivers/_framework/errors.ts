@@ -68,7 +68,11 @@ export const ERROR_CODES = {
   },
   RECORD_INVALID: {
     status: 500,
-    hint: 'The driver produced a record that breaks the record schema (the message names driver, file, record id and field); the group was rolled back and its previous data is still served. Report it with the message.',
+    hint: {
+      default:
+        'A record breaks the record schema (the message names where it came from — driver and file, or stored record — with its id and field); nothing of it was written and the previous data is still served. Report it with the message.',
+      http: 'A stored record could not be read; its operator finds the record named in the service log.',
+    },
   },
   DRIVER_CONTRACT: {
     status: 500,
@@ -138,6 +142,14 @@ export const ERROR_CODES = {
   OUTPUT_FAILED: {
     status: 500,
     hint: 'Building an output (the grype database) failed at the step named; the previous build is still served. Fix the cause and run `airfeed export grype` or wait for the next sync.',
+  },
+  NAME_UNMAPPED: {
+    status: 400,
+    hint: {
+      default: 'The names table (drivers/_framework/names.ts) has no entry for that distro, ecosystem, group or feed; the message names the entry to add. Upgrade airfeed, or add it.',
+      'airfeed-engine': 'This engine does not know that distro or package kind: pass --distro with one it knows (e.g. alpine:3.20 or debian:12), or upgrade airfeed-engine.',
+      http: 'This service cannot show that group or feed in the format asked for; its operator finds the details in the service log.',
+    },
   },
   KEY_INVALID: {
     status: 400,

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { HttpClient } from './http.ts';
 import type { VulnRecord } from './record.ts';
 import type { DriverSetting, SettingValues } from './settings.ts';
+import type { V1Shape } from './shapes/index.ts';
 
 export type { DriverSetting, SettingValues } from './settings.ts';
 
@@ -106,6 +107,11 @@ export interface Driver {
   /** Stable id, equal to the driver's folder name under drivers/ (`[a-z0-9]+`). */
   id: string;
   feed: Feed;
+  /**
+   * The /v1 record shape of the driver's feed, for a driver that brings a feed the shape registry
+   * does not know (drivers/_framework/shapes, `v1ShapeFor`); unused for the Anchore feeds.
+   */
+  v1Shape?: V1Shape;
   description: string;
   /** Upstream base URL used when no `--source` is given. */
   defaultSource: string;

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { distroGroup, releaseOfCodename } from '../_framework/names.ts';
 import { compareStrings } from '../_framework/strings.ts';
 
 /** Branch directory names that become groups; anything else (`latest-stable`, files) is ignored. */
@@ -19,14 +20,16 @@ export interface BranchFiles {
   repos: Repo[];
 }
 
-/** `v3.20` → `3.20`, `edge` → `edge`. */
+/** `v3.20` → `3.20`, `edge` → `edge` (the names table's Alpine branch rule). */
 export function releaseOf(branch: string): string {
-  return branch.startsWith('v') ? branch.slice(1) : branch;
+  const release = releaseOfCodename('alpine', branch);
+  if (release === undefined) throw new Error(`alpine: ${branch} is not a branch name (BRANCH_RE lets only v<major>.<minor> and edge through)`);
+  return release;
 }
 
 /** `v3.20` → `alpine:3.20`. */
 export function groupName(branch: string): string {
-  return `alpine:${releaseOf(branch)}`;
+  return distroGroup('alpine', releaseOf(branch));
 }
 
 /** The group's human description. */

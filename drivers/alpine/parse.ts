@@ -3,10 +3,11 @@
  * id, one fixedIn entry per package. Offline and deterministic: files are read in sorted order and
  * every output list is sorted by code unit. Rules for ids are in ids.ts; the rest:
  *
- * - A fixed version of `"0"` is kept as is. Upstream writes it to say "this package on this branch
- *   never had the vulnerability". Every installed version is >= "0", so the engine matches nothing,
- *   while consumers still see Alpine's explicit "not affected" statement (which lets them discard
- *   the same CVE found by other means, e.g. CPE matching), instead of silence.
+ * - A fixed version of `"0"` is upstream's way to say "this package on this branch never had the
+ *   vulnerability": the entry is kept as `state: "not_affected"` (no version), so the engine never
+ *   matches it while consumers still see Alpine's explicit statement (which lets them discard the
+ *   same CVE found by other means, e.g. CPE matching), instead of silence. Every other version is
+ *   `state: "fixed"` from that version on.
  * - When one id is fixed in one package at several versions (545 times in real data, e.g. a
  *   partial fix later completed) or in both main and community, the lowest version by apk-tools
  *   ordering is kept: the first version upstream declares as carrying a fix.
@@ -18,14 +19,17 @@ import { z } from 'zod';
 import { readJsonFile } from '../_framework/read/validate.ts';
 import { compareStrings } from '../_framework/strings.ts';
 import { fingerprintFiles } from '../_framework/workspace.ts';
-import type { FixedIn, VulnRecord } from '../_framework/record.ts';
+import { type FixedIn, RECORD_SCHEMA_VERSION, type VulnRecord } from '../_framework/record.ts';
 import type { GroupInfo, ParseContext, ParsedGroup } from '../_framework/types.ts';
 import { compareApkLenient as compareApk } from '../_framework/versions/apk.ts';
 import { cleanIds, linkFor } from './ids.ts';
 import { type BranchFiles, fileKey, groupDescription, groupName, listBranches, type Repo } from './layout.ts';
 
 /** The driver's parser version (Driver.parserVersion): bump it whenever parse output changes for the same input. */
-export const PARSER_VERSION = 'alpine-parse-1';
+export const PARSER_VERSION = 'alpine-parse-2';
+
+/** secdb's fixed version for "never affected". */
+const NEVER_AFFECTED = '0';
 
 /** The part of a secdb file we read; other keys (`apkurl`, `archs`, …) are ignored. */
 const SecdbFile = z.object({
@@ -93,8 +97,11 @@ function isLower(a: string, b: string): boolean {
 function toRecord(id: string, group: string, entry: Accumulated): VulnRecord {
   const fixedIn: FixedIn[] = [...entry.fixes.entries()]
     .sort(([a], [b]) => compareStrings(a, b))
-    .map(([pkg, version]) => ({ package: pkg, version, versionScheme: 'apk' }));
+    .map(([pkg, version]): FixedIn =>
+      version === NEVER_AFFECTED ? { package: pkg, versionScheme: 'apk', state: 'not_affected' } : { package: pkg, versionScheme: 'apk', state: 'fixed', version },
+    );
   return {
+    schemaVersion: RECORD_SCHEMA_VERSION,
     id,
     namespace: group,
     severity: 'Unknown',

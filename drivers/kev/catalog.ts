@@ -33,7 +33,9 @@ export const KevEntry = z.object({
   shortDescription: z.string(),
   requiredAction: z.string(),
   dueDate: z.string().regex(DATE, 'must be a date (YYYY-MM-DD)'),
-  knownRansomwareCampaignUse: z.string().optional(),
+  // The schema's type is string; CISA's description and every catalog say Known or Unknown, the two
+  // values record schema v2 types (anything else is a defect to hear about, not to pass on).
+  knownRansomwareCampaignUse: z.enum(['Known', 'Unknown']).optional(),
   notes: z.string().optional(),
   cwes: z.array(z.string().regex(/^CWE-[0-9]+$/, 'must be a CWE id (CWE-NNN)')).optional(),
 });

@@ -2,6 +2,7 @@
 import type { Driver, Feed } from '../_framework/types.ts';
 import { fetchKev } from './fetch.ts';
 import { kevGroups, PARSER_VERSION, parseKev } from './parse.ts';
+import { kevV1Shape } from './shape.ts';
 
 /** Declared here: the first driver of this feed brings it (an EPSS driver would share it). */
 export const ENRICHMENT_FEED: Feed = {
@@ -12,6 +13,7 @@ export const ENRICHMENT_FEED: Feed = {
 export const kev: Driver = {
   id: 'kev',
   feed: ENRICHMENT_FEED,
+  v1Shape: kevV1Shape,
   description: 'CISA Known Exploited Vulnerabilities catalog: CVEs exploited in the wild, with the action and due date CISA requires',
   defaultSource: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
   defaultSchedule: '41 */4 * * *',

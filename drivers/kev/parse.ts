@@ -14,7 +14,7 @@ import { CATALOG_FILE, KevCatalog, type KevEntry } from './catalog.ts';
 import { GROUP, toRecord } from './record.ts';
 
 /** The driver's parser version: bump it whenever parse output changes for the same input. */
-export const PARSER_VERSION = 'kev-parse-1';
+export const PARSER_VERSION = 'kev-parse-2';
 const DESCRIPTION = 'CISA Known Exploited Vulnerabilities catalog';
 const LABEL = `kev: ${CATALOG_FILE}`;
 

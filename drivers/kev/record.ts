@@ -11,31 +11,21 @@
  *   (the catalog dates its releases, not its entries).
  * - `references`: the URLs in `notes`, in order, once each (`notes` is `url ; url ; …`, sometimes
  *   with a label: `CISA Mitigation Instructions: https://… ; Additional References: https://…`).
- * - `metadata.kev`: the KEV block, every entry field but the id and description, verbatim:
- *   `{dateAdded, dueDate, requiredAction, knownRansomwareCampaignUse, vendorProject, product,
- *   vulnerabilityName, notes, cwes}`; a missing `knownRansomwareCampaignUse` is `Unknown` (the
- *   schema: "'Unknown' if CISA lacks confirmation"), missing `notes` `""`, missing `cwes` `[]`.
- *   The catalog's version is deliberately not in the record: every record would change with every
- *   release.
+ * - `kev`: the KEV block of record schema v2, every entry field but the id and description,
+ *   verbatim: `{dateAdded, dueDate, requiredAction, knownRansomwareCampaignUse, vendorProject,
+ *   product, vulnerabilityName, notes, cwes}`; a missing `knownRansomwareCampaignUse` is `Unknown`
+ *   (the schema: "'Unknown' if CISA lacks confirmation"), missing `notes` `""`, missing `cwes` `[]`.
+ *   `metadata` is empty. The catalog's version is deliberately not in the record: every record would
+ *   change with every release.
  */
-import type { VulnRecord } from '../_framework/record.ts';
+import { type Kev, RECORD_SCHEMA_VERSION, type VulnRecord } from '../_framework/record.ts';
 import type { KevEntry } from './catalog.ts';
 
 export const GROUP = 'kev:catalog';
 const CATALOG_PAGE = 'https://www.cisa.gov/known-exploited-vulnerabilities-catalog';
 
-/** The KEV block of a record (schema v2 gives it a typed place; until then it is `metadata.kev`). */
-export interface KevBlock {
-  dateAdded: string;
-  dueDate: string;
-  requiredAction: string;
-  knownRansomwareCampaignUse: string;
-  vendorProject: string;
-  product: string;
-  vulnerabilityName: string;
-  notes: string;
-  cwes: string[];
-}
+/** The KEV block of a record (record schema v2's `kev`). */
+export type KevBlock = Kev;
 
 /** The URLs in a `notes` text, in order of appearance, each once; trailing punctuation is not part of a URL. */
 export function notesUrls(notes: string): string[] {
@@ -62,6 +52,7 @@ export function toRecord(e: KevEntry, source: string): VulnRecord {
   };
   const references: VulnRecord['references'] = notesUrls(kev.notes).map((url) => ({ url }));
   return {
+    schemaVersion: RECORD_SCHEMA_VERSION,
     id: e.cveID,
     namespace: GROUP,
     severity: 'Unknown',
@@ -74,7 +65,8 @@ export function toRecord(e: KevEntry, source: string): VulnRecord {
     published: `${e.dateAdded}T00:00:00Z`,
     modified: null,
     withdrawn: null,
-    metadata: { kev },
+    kev,
+    metadata: {},
     provenance: { driver: 'kev', source },
   };
 }

@@ -6,13 +6,14 @@
  *
  * Rules: Alpine keeps major.minor, and a prerelease (`3.21_alpha20240807`) or a PRETTY_NAME with
  * "edge" is `edge`. Debian keeps the major; no VERSION_ID (testing, sid) is `unstable`. Ubuntu keeps
- * YY.MM. RHEL and its rebuilds (ID or ID_LIKE `rhel`: CentOS, Rocky, AlmaLinux) are `rhel:<major>`,
+ * YY.MM. Codenames (`bookworm`, `jammy`) are read through the names table (drivers/_framework/names.ts). RHEL and its rebuilds (ID or ID_LIKE `rhel`: CentOS, Rocky, AlmaLinux) are `rhel:<major>`,
  * since Red Hat's advisories cover them. Oracle Linux stays `ol:<major>`: Oracle publishes its own
  * advisories (ELSA) for its own builds, and the Anchore feed has `ol:N` groups. Other ids keep their
  * id and VERSION_ID.
  */
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { readInputFile } from '../../drivers/_framework/files.ts';
+import { releaseOfCodename } from '../../drivers/_framework/names.ts';
 import { atLine, inputError, quoteLine } from './errors.ts';
 import { stripBom } from './io.ts';
 import type { Distro } from './types.ts';
@@ -26,14 +27,8 @@ export interface DistroHints {
 }
 
 const RHEL_FAMILY = new Set(['rhel', 'redhat', 'centos', 'rocky', 'almalinux']);
-const DEBIAN_UNSTABLE = new Set(['sid', 'unstable', 'testing']);
-const DEBIAN_CODENAMES: Readonly<Record<string, string>> = {
-  squeeze: '6', wheezy: '7', jessie: '8', stretch: '9', buster: '10', bullseye: '11', bookworm: '12', trixie: '13',
-};
-const UBUNTU_CODENAMES: Readonly<Record<string, string>> = {
-  trusty: '14.04', xenial: '16.04', bionic: '18.04', focal: '20.04', jammy: '22.04', kinetic: '22.10',
-  lunar: '23.04', mantic: '23.10', noble: '24.04', oracular: '24.10', plucky: '25.04',
-};
+// Debian testing has no number of its own either; its packages are matched against unstable's.
+const DEBIAN_UNSTABLE = new Set(['unstable', 'testing']);
 
 /** The feed namespace of a distro release: `alpine:3.20`. */
 export function distroNamespace(d: Distro): string {
@@ -53,10 +48,10 @@ export function distroFrom(name: string, version: string | undefined, hints: Dis
   }
   if (id === 'debian') {
     if (v === '' || DEBIAN_UNSTABLE.has(lower)) return { id, release: 'unstable' };
-    return { id, release: DEBIAN_CODENAMES[lower] ?? /^(\d+)/.exec(v)?.[1] ?? lower };
+    return { id, release: releaseOfCodename('debian', lower) ?? /^(\d+)/.exec(v)?.[1] ?? lower };
   }
   if (v === '') return undefined;
-  if (id === 'ubuntu') return { id, release: UBUNTU_CODENAMES[lower] ?? /^(\d+\.\d+)/.exec(v)?.[1] ?? v };
+  if (id === 'ubuntu') return { id, release: releaseOfCodename('ubuntu', lower) ?? /^(\d+\.\d+)/.exec(v)?.[1] ?? v };
   const major = /^(\d+)/.exec(v)?.[1] ?? v;
   if (id === 'ol') return { id, release: major };
   if (RHEL_FAMILY.has(id) || (hints.idLike ?? []).some((l) => l.toLowerCase() === 'rhel')) return { id: 'rhel', release: major };

@@ -1,7 +1,9 @@
 /**
  * Matching: a package is vulnerable to a record of its group when its version is below the record's
  * fixed version (or the record knows no fix), compared with the comparator of the record's scheme;
- * language packages are matched against the record's affected ranges when it has them.
+ * language packages are matched against the record's affected ranges and explicit versions when it
+ * has them. A `not_affected` entry never matches; `affected`, `will_not_fix`, `deferred` and
+ * `under_investigation` entries are "no fix" (record schema v2, drivers/_framework/record-fixed.ts).
  *
  * Distro feeds name source packages and give source versions (DESIGN.md, "source packages"), so a
  * binary is looked up by its source name and compared by its source version; the result says which
@@ -157,6 +159,7 @@ function recordWarnings(d: Decision, c: Candidate, row: AffectedRow, cmp: Compar
       }
     }
   } else if (fixedText !== null) versions.push(fixedText);
+  if (row.versions) versions.push(...row.versions);
   for (const v of versions) {
     for (const w of warningsOf(d, cmp, v)) {
       warnOnce(d, { package: c.pkg.name, version: v, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message: `the record's version is compared with a warning: ${describeWarning(cmp.scheme, v, w)}` });
@@ -166,6 +169,8 @@ function recordWarnings(d: Decision, c: Candidate, row: AffectedRow, cmp: Compar
 
 // No closures per (package, row) pair in this hot path: under tsx each one costs a naming call.
 function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | null {
+  // The record says this package here never had the flaw: whatever the version, no match.
+  if (row.state === 'not_affected') return null;
   const parsed = d.parsed;
   let cmp: Comparator;
   const scheme = schemeFor(c.pkg.kind, row.scheme);
@@ -174,9 +179,11 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
   } catch (err) {
     return problemOf(c, row, describe(err));
   }
-  const fixedText = row.fixed === NO_FIX ? null : row.fixed;
-  // "No fix" without ranges affects every version: no comparison needed, so none can fail.
-  if (fixedText === null && !(row.ranges && row.ranges.length > 0)) return matchOf(c, row, null);
+  const fixedText = row.state !== 'fixed' || row.fixed === NO_FIX ? null : row.fixed;
+  const hasRanges = row.ranges !== null && row.ranges.length > 0;
+  const hasVersions = row.versions !== null && row.versions.length > 0;
+  // No fix, no ranges, no version list: every version is affected, so no comparison is needed and none can fail.
+  if (fixedText === null && !hasRanges && !hasVersions) return matchOf(c, row, null);
   let installed = parsed.get(scheme);
   if (installed === undefined) {
     try {
@@ -189,15 +196,24 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
       warnOnce(d, { package: c.pkg.name, version: c.version, location: c.pkg.location, message: `installed version is compared with a warning: ${describeWarning(scheme, c.version, w)}` });
     }
   }
-  let affected: boolean;
+  let affected = false;
   let fixed: string | null = fixedText;
   try {
-    if (row.ranges && row.ranges.length > 0) {
+    if (hasRanges && row.ranges) {
       const verdict = inRanges(installed, row.ranges, cmp);
       affected = verdict.affected;
       fixed = verdict.fixed ?? (affected ? fixed : null);
-    } else {
-      affected = fixed === null || cmp.compareParsed(installed, cmp.parse(fixed)) < 0;
+    } else if (fixedText !== null) {
+      affected = cmp.compareParsed(installed, cmp.parse(fixedText)) < 0;
+    }
+    // OSV: a version in the explicit list is affected, whatever the ranges say.
+    if (!affected && hasVersions && row.versions) {
+      for (const v of row.versions) {
+        if (cmp.compareParsed(installed, cmp.parse(v)) === 0) {
+          affected = true;
+          break;
+        }
+      }
     }
   } catch (err) {
     return problemOf(c, row, `the record's version cannot be compared: ${describe(err)}`);

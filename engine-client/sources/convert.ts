@@ -1,24 +1,31 @@
 /**
  * From what a source sends to what the store keeps: the normalized record (/v2 lines, bundle docs)
  * or an Anchore /v1 record (the `vulnerabilities`, `github` and `nvdv2` shapes) becomes one upsert
- * with its affected entries. Checks are loose on purpose: only the fields the engine reads must be
- * there and well-formed, so a newer producer that adds fields still syncs. Each converter returns a
- * reason string instead of throwing, so the caller can name the URL, member or line in its error.
+ * with its affected entries, computed by the `affected` output shape (drivers/_framework/shapes).
+ * Checks of current records are loose on purpose: only the fields the engine reads must be there and
+ * well-formed, so a newer producer that adds fields still syncs. A version 1 record (from a service
+ * or bundle of airfeed 0.1) is validated and upgraded first (drivers/_framework/record-v1.ts). Each
+ * converter returns a reason string instead of throwing, so the caller can name the URL, member or
+ * line in its error.
  */
 import { z } from 'zod';
-import { NO_FIX, Range, Severity } from '../../drivers/_framework/record.ts';
+import { canonicalJson } from '../../drivers/_framework/canonical.ts';
+import { isAirfeedError } from '../../drivers/_framework/errors.ts';
+import { ecosystemByGroup } from '../../drivers/_framework/names.ts';
+import { NO_FIX, type Range, RECORD_SCHEMA_VERSION, Severity } from '../../drivers/_framework/record.ts';
+import { readRecord } from '../../drivers/_framework/record-v1.ts';
+import { AffectedInput, OUTPUT_SHAPES } from '../../drivers/_framework/shapes/index.ts';
 import type { AffectedEntry, VulnUpsert } from '../store/write.ts';
 
 const text = z.string().min(1);
 
-const NormalizedRecord = z.looseObject({
+/** The fields of a record the engine's vulnerability row is made of (the affected rows: AffectedInput). */
+const RecordHeader = z.looseObject({
+  schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
   id: text,
   namespace: text,
   severity: Severity,
   link: z.string().nullable(),
-  fixedIn: z.array(
-    z.looseObject({ package: text, version: text, versionScheme: text, ranges: z.array(Range).optional() }),
-  ),
 });
 
 const AnchoreVulnerability = z.looseObject({
@@ -27,7 +34,7 @@ const AnchoreVulnerability = z.looseObject({
     NamespaceName: text,
     Severity: Severity,
     Link: z.string().nullable().optional(),
-    FixedIn: z.array(z.looseObject({ Name: text, Version: text, VersionFormat: text })),
+    FixedIn: z.array(z.looseObject({ Name: text, Version: text, VersionFormat: text, VendorAdvisory: z.looseObject({ NoAdvisory: z.boolean() }).optional() })),
   }),
 });
 
@@ -47,17 +54,6 @@ const AnchoreNvd = z.looseObject({
   severity: Severity,
 });
 
-/** GitHub ecosystem (as the Anchore feed names it) → the engine's version scheme. */
-const ECOSYSTEM_SCHEMES: Record<string, string> = {
-  composer: 'semver',
-  gem: 'gem',
-  go: 'go',
-  java: 'maven',
-  npm: 'semver',
-  nuget: 'nuget',
-  python: 'pep440',
-  rust: 'crates',
-};
 
 function issue(err: z.ZodError): string {
   const first = err.issues[0];
@@ -67,18 +63,27 @@ function issue(err: z.ZodError): string {
 
 /** The upsert of a normalized record in `group` (`docText`: its JSON, when the caller has it), or why it cannot be used. */
 export function fromNormalized(value: unknown, group: string, id: string, docText?: string): VulnUpsert | string {
-  const parsed = NormalizedRecord.safeParse(value);
+  let record = value;
+  const version = value !== null && typeof value === 'object' ? (value as { schemaVersion?: unknown }).schemaVersion : undefined;
+  if (version !== RECORD_SCHEMA_VERSION) {
+    try {
+      record = readRecord(value, `record ${id}`);
+    } catch (err) {
+      if (isAirfeedError(err)) return err.message;
+      throw err;
+    }
+  }
+  const parsed = RecordHeader.safeParse(record);
   if (!parsed.success) return `record ${id}: ${issue(parsed.error)}`;
   const r = parsed.data;
   if (r.id !== id) return `record ${id} carries id ${r.id}`;
   if (r.namespace !== group) return `record ${id} has namespace ${r.namespace}, not ${group}`;
-  const affected: AffectedEntry[] = r.fixedIn.map((f) => ({
-    package: f.package,
-    scheme: f.versionScheme,
-    fixed: f.version === NO_FIX ? null : f.version,
-    ranges: f.ranges && f.ranges.length > 0 ? f.ranges : null,
-  }));
-  return { id, deleted: false, severity: r.severity, link: r.link, doc: docText ?? JSON.stringify(value), affected };
+  const input = AffectedInput.safeParse(record);
+  if (!input.success) return `record ${id}: ${issue(input.error)}`;
+  const affected = OUTPUT_SHAPES.affected.render(input.data, { deleted: false, updatedAt: null });
+  // An upgraded record is stored as upgraded, so every document the engine keeps is of one schema.
+  const doc = record === value ? (docText ?? JSON.stringify(value)) : canonicalJson(record);
+  return { id, deleted: false, severity: r.severity, link: r.link, doc, affected };
 }
 
 /**
@@ -122,7 +127,10 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
     const affected = fixes.map((f): AffectedEntry => {
       const fixed = f.identifier && f.identifier !== NO_FIX ? f.identifier : null;
       const ecosystem = f.ecosystem ?? group.slice(group.indexOf(':') + 1);
-      return { package: f.name, scheme: ECOSYSTEM_SCHEMES[ecosystem] ?? ecosystem, fixed, ranges: f.range === NO_FIX ? null : rangeFromGithub(f.range) };
+      // The Anchore ecosystem is the group's suffix (`python` of `github:python`): the names table has its scheme.
+      const scheme = ecosystemByGroup(`github:${ecosystem}`)?.scheme ?? ecosystem;
+      const ranges = f.range === NO_FIX ? null : rangeFromGithub(f.range);
+      return { package: f.name, scheme, state: fixed !== null || ranges !== null ? 'fixed' : 'affected', fixed, ranges, versions: null, channel: null };
     });
     return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected };
   }
@@ -136,11 +144,13 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
   if (!parsed.success) return `vulnerability record: ${issue(parsed.error)}`;
   const v = parsed.data.Vulnerability;
   if (v.NamespaceName !== group) return `record ${v.Name} has NamespaceName ${v.NamespaceName}, not ${group}`;
-  const affected = v.FixedIn.map((f): AffectedEntry => ({
-    package: f.Name,
-    scheme: f.VersionFormat,
-    fixed: f.Version === NO_FIX ? null : f.Version,
-    ranges: null,
-  }));
+  // Anchore's spellings as the record upgrade reads them: "None" is no fix ("won't fix" with NoAdvisory),
+  // a fix in "0" is "never affected".
+  const affected = v.FixedIn.map((f): AffectedEntry => {
+    const state = f.Version === NO_FIX
+      ? (f.VendorAdvisory?.NoAdvisory ? 'will_not_fix' : 'affected')
+      : f.Version === '0' ? 'not_affected' : 'fixed';
+    return { package: f.Name, scheme: f.VersionFormat, state, fixed: state === 'fixed' ? f.Version : null, ranges: null, versions: null, channel: null };
+  });
   return { id: v.Name, deleted: false, severity: v.Severity, link: v.Link ?? null, doc, affected };
 }

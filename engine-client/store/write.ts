@@ -11,7 +11,8 @@
  * Callers lock the group first (lockGroups) and record where the data came from (setGroupState) in
  * the same transaction, so a cursor never moves without the data it stands for.
  */
-import type { Range, Severity } from '../../drivers/_framework/record.ts';
+import type { Severity } from '../../drivers/_framework/record.ts';
+import type { AffectedEntry } from '../../drivers/_framework/shapes/index.ts';
 import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
 import type { Tx } from './db.ts';
 import { packageKey } from './package-key.ts';
@@ -19,14 +20,7 @@ import { packageKey } from './package-key.ts';
 // Namespace of the engine's per-group write locks among advisory locks (first key of the two-key form).
 const ENGINE_GROUP_LOCK = 7_324_102;
 
-/** One fixed-in entry of a record, as the matcher needs it. */
-export interface AffectedEntry {
-  package: string;
-  scheme: string;
-  /** null: no fix exists. */
-  fixed: string | null;
-  ranges: Range[] | null;
-}
+export type { AffectedEntry } from '../../drivers/_framework/shapes/index.ts';
 
 /** A record to insert or replace: its lookup fields and the document as the source sent it (JSON). */
 export interface VulnUpsert {
@@ -186,9 +180,9 @@ export async function writeGroup(tx: Tx, input: GroupWrite): Promise<WriteResult
     select count(*)::int as n from kept`;
   await tx`delete from affected a using engine_changed c where a.group_name = ${group} and a.vuln_id = c.id`;
   await tx`
-    insert into affected (group_name, vuln_id, pos, package, package_key, scheme, fixed, ranges, severity, link)
-    select ${group}, f.id, e.pos::int, e.entry->>'package', e.entry->>'key', e.entry->>'scheme', e.entry->>'fixed',
-           nullif(e.entry->'ranges', 'null'::jsonb), f.severity, f.link
+    insert into affected (group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, severity, link)
+    select ${group}, f.id, e.pos::int, e.entry->>'package', e.entry->>'key', e.entry->>'scheme', e.entry->>'state', e.entry->>'fixed',
+           nullif(e.entry->'ranges', 'null'::jsonb), nullif(e.entry->'versions', 'null'::jsonb), e.entry->>'channel', f.severity, f.link
     from engine_changed c join engine_final f on f.id = c.id
     cross join lateral jsonb_array_elements(f.affected) with ordinality as e(entry, pos)`;
 

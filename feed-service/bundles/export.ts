@@ -16,6 +16,7 @@ import { keyIdOf, signBytes } from '../../bundles/keys.ts';
 import { CHUNK_RECORDS, MemberWriter, recordLine, tombstoneLine } from '../../bundles/members.ts';
 import {
   deriveBundleId,
+  FORMAT_VERSION,
   type Manifest,
   type ManifestGroup,
   type ManifestMember,
@@ -174,7 +175,7 @@ export async function exportBundle(sql: Sql, options: ExportOptions): Promise<Ex
     });
     members.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const body: Omit<Manifest, 'bundleId'> = {
-      formatVersion: 1,
+      formatVersion: FORMAT_VERSION,
       producer: { name: 'airfeed', version: PRODUCER_VERSION, keyId },
       created: options.created.toISOString(),
       expires: options.expires ? options.expires.toISOString() : null,

@@ -6,9 +6,15 @@
  * values, so engines syncing from it get ordinary deltas. The apply pass reads the file again and
  * re-checks every member digest as it goes: a file changed between the passes makes the transaction
  * roll back. A refusal, a crash or a bad bundle leaves the database exactly as it was.
+ *
+ * A bundle of format 1 (airfeed 0.1) carries records of schema 1: each is validated and upgraded to
+ * the current schema on the way in (drivers/_framework/record-v1.ts), so its hash here is the
+ * upgraded document's; one that cannot be upgraded refuses the bundle (BUNDLE_INVALID, naming it).
  */
 import type { Logger } from 'pino';
+import { canonicalJson } from '../../drivers/_framework/canonical.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { readRecord } from '../../drivers/_framework/record-v1.ts';
 import type { Progress } from '../../drivers/_framework/types.ts';
 import type { OutputsNotifier } from '../outputs/notifier.ts';
 import { applyGroupInTransaction, type CanonicalRecord } from '../storage/apply.ts';
@@ -66,8 +72,24 @@ async function* groupLines(seq: MemberSequence, file: string, m: Manifest, group
   for await (const { parsed } of groupMemberLines(seq, file, m, group)) yield parsed;
 }
 
+/** A format 1 record document, upgraded to the current schema as canonical JSON; BUNDLE_INVALID naming it otherwise. */
+function upgradedDoc(doc: string, file: string, group: string, id: string): string {
+  const where = `bundle ${file}: group ${group}: record ${id}`;
+  try {
+    return canonicalJson(readRecord(JSON.parse(doc) as unknown, where));
+  } catch (err) {
+    const why = err instanceof SyntaxError ? `${where}: not JSON (${err.message})` : (err as Error).message;
+    throw new AirfeedError('BUNDLE_INVALID', `${why} (a format 1 bundle's records are upgraded on import)`, { cause: err });
+  }
+}
+
 /** Two views of one group's line stream for apply: the records first, then (after them) the tombstone ids. */
-function splitLines(lines: AsyncGenerator<ParsedLine>, group: string, file: string): { records: AsyncGenerator<CanonicalRecord>; deletions: AsyncGenerator<string> } {
+function splitLines(
+  lines: AsyncGenerator<ParsedLine>,
+  group: string,
+  file: string,
+  formatVersion: number,
+): { records: AsyncGenerator<CanonicalRecord>; deletions: AsyncGenerator<string> } {
   let held: ParsedLine | undefined;
   let recordsDone = false;
   async function* records(): AsyncGenerator<CanonicalRecord> {
@@ -76,7 +98,8 @@ function splitLines(lines: AsyncGenerator<ParsedLine>, group: string, file: stri
         held = n.value;
         break;
       }
-      yield { id: n.value.id, namespace: group, doc: n.value.doc?.toString('utf8') ?? '' };
+      const doc = n.value.doc?.toString('utf8') ?? '';
+      yield { id: n.value.id, namespace: group, doc: formatVersion === 1 ? upgradedDoc(doc, file, group, n.value.id) : doc };
     }
     recordsDone = true;
   }
@@ -102,7 +125,7 @@ async function applyAll(tx: Tx, v: VerifiedBundle, options: ImportOptions): Prom
     const out: ImportedGroup[] = [];
     for (const g of groupsInArchiveOrder(m)) {
       const lines = groupLines(seq, v.file, m, g.name);
-      const { records, deletions } = splitLines(lines, g.name, v.file);
+      const { records, deletions } = splitLines(lines, g.name, v.file, m.formatVersion);
       options.progress?.phase(`apply ${g.name}`, g.records + g.tombstones);
       let seen = 0;
       try {

@@ -8,6 +8,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { Driver } from '../../drivers/_framework/types.ts';
+import { DRIVERS } from '../../drivers/index.ts';
 import type { Sql } from '../storage/db.ts';
 import { adminRoutes, type SyncControl } from './admin.ts';
 import { createAuth } from './auth.ts';
@@ -43,6 +45,8 @@ export interface AppOptions {
   grype?: GrypePublisher;
   /** Told after a bundle upload was imported. */
   outputs?: OutputsNotifier;
+  /** The drivers whose feeds are served (default: the registry); a feed's /v1 shape may come from its driver. */
+  drivers?: readonly Driver[];
 }
 
 /** Builds the app with every route registered and ready; the caller listens or injects. */
@@ -107,7 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
-  const v1 = { sql, auth, overlapSeconds: options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS, pageSize: options.pageSize ?? 1000 };
+  const v1 = { sql, auth, overlapSeconds: options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS, pageSize: options.pageSize ?? 1000, drivers: options.drivers ?? DRIVERS };
   await app.register(async (scope) => v1Routes(scope, v1));
   await app.register(async (scope) => v2Routes(scope, { sql, auth }));
   await app.register(async (scope) => adminRoutes(scope, { sql, auth, sync: options.sync }));

@@ -12,9 +12,11 @@
 import type { FastifyInstance } from 'fastify';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
+import { isOldRecord, readRecord } from '../../drivers/_framework/record-v1.ts';
+import { v1ShapeFor } from '../../drivers/_framework/shapes/index.ts';
+import type { Driver } from '../../drivers/_framework/types.ts';
 import type { Sql } from '../storage/db.ts';
 import { getServedGroup, listServedFeeds, listServedGroups, microsToIso, v1Page } from '../storage/serve.ts';
-import { toAnchoreRecord } from './anchore-shape.ts';
 import type { Auth } from './auth.ts';
 import { decodeToken, encodeToken, MAX_TOKEN_LENGTH, parseSince } from './v1-params.ts';
 
@@ -25,6 +27,8 @@ export interface V1Options {
   auth: Auth;
   overlapSeconds: number;
   pageSize: number;
+  /** The drivers, for the /v1 shape of a feed that is not one of Anchore's (drivers/_framework/shapes). */
+  drivers: readonly Driver[];
 }
 
 const tokenParam = { type: 'string', maxLength: MAX_TOKEN_LENGTH, description: 'the next_token of the previous page (lists have one page)' } as const;
@@ -97,6 +101,7 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     const fromUs = since === undefined || since === '' ? undefined : parseSince(since) - opts.overlapSeconds * 1_000_000;
     const after = token === undefined || token === '' ? undefined : decodeToken(token);
 
+    const shape = v1ShapeFor(group.feed, opts.drivers);
     const rows = await v1Page(sql, group.name, { fromUs, after, limit: opts.pageSize });
     const more = rows.length > opts.pageSize;
     const page = more ? rows.slice(0, opts.pageSize) : rows;
@@ -104,8 +109,10 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     for (let i = 0; i < page.length; i++) {
       const r = page[i];
       if (!r) continue;
-      const record = JSON.parse(r.doc) as VulnRecord;
-      parts[i] = JSON.stringify(toAnchoreRecord(group.feed, record, r.deleted, microsToIso(r.us)));
+      // Stored documents are of the current schema once the startup upgrade has run; an older one is upgraded here.
+      const doc = JSON.parse(r.doc) as unknown;
+      const record = isOldRecord(doc) ? readRecord(doc, `group ${group.name} record ${r.id}`) : (doc as VulnRecord);
+      parts[i] = JSON.stringify(shape(record, { deleted: r.deleted, updatedAt: microsToIso(r.us) }));
     }
     const last = page[page.length - 1];
     const next = more && last ? encodeToken({ us: last.us, id: last.id }) : '';

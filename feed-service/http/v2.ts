@@ -8,6 +8,8 @@
  * as a JSON page with the next cursor, or, with `Accept: application/x-ndjson`, as one stream of
  * lines read through a server-side cursor with backpressure: memory holds a batch or two, whatever
  * the group size.
+ *
+ * The OSV views of records (`…/osv`) are in v2-osv.ts.
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -15,6 +17,7 @@ import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { Sql } from '../storage/db.ts';
 import { getServedGroup, listServedFeeds, listServedGroups, recordsById, type ServedGroup, type V2Row, v2Page, v2RawStream } from '../storage/serve.ts';
 import type { Auth } from './auth.ts';
+import { registerOsvRoutes } from './v2-osv.ts';
 
 export interface V2Options {
   sql: Sql;
@@ -154,4 +157,6 @@ export async function v2Routes(app: FastifyInstance, opts: V2Options): Promise<v
     const items = rows.map((r) => `{"group":${JSON.stringify(r.group)},"feed":${JSON.stringify(r.feed)},${recordJson(r).slice(1)}`);
     return reply.header('content-type', JSON_TYPE).send(`{"id":${JSON.stringify(request.params.id)},"records":[${items.join(',')}]}`);
   });
+
+  registerOsvRoutes(app, sql);
 }

@@ -143,6 +143,16 @@ export async function recordsById(sql: Sql, id: string): Promise<GroupRecordRow[
     order by r.group_name`;
 }
 
+/** One record (or tombstone) of a served group, or undefined. */
+export async function recordInGroup(sql: Sql, group: string, id: string): Promise<GroupRecordRow | undefined> {
+  const rows = await sql<GroupRecordRow[]>`
+    select r.group_name as "group", g.feed, r.seq, r.id, r.deleted,
+           to_char(r.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "updatedAt", r.doc
+    from records r join groups g on g.name = r.group_name join feeds f on f.name = g.feed
+    where r.group_name = ${group} and r.id = ${id} and g.enabled and f.enabled`;
+  return rows[0];
+}
+
 /** Round trip to the database; throws when it does not answer. */
 export async function ping(sql: Sql): Promise<void> {
   await sql`select 1`;

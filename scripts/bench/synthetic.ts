@@ -35,6 +35,7 @@ export function* syntheticRecords(n: number, group: string, changeEvery = 0): Ge
     const id = `CVE-${2000 + (i % 25)}-${String(i).padStart(7, '0')}`;
     const bump = changeEvery > 0 && i % changeEvery === 0 ? 1 : 0;
     yield {
+      schemaVersion: 2,
       id,
       namespace: group,
       severity: (['Low', 'Medium', 'High', 'Critical'] as const)[i % 4] ?? 'Unknown',
@@ -42,14 +43,16 @@ export function* syntheticRecords(n: number, group: string, changeEvery = 0): Ge
       link: `https://nvd.nist.gov/vuln/detail/${id}`,
       aliases: [],
       cvss: [
-        { version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', baseScore: 9.8, baseSeverity: 'CRITICAL', source: 'nvd@nist.gov' },
+        { version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', baseScore: 9.8, baseSeverity: 'CRITICAL',
+          exploitabilityScore: 3.9, impactScore: 5.9, source: 'nvd@nist.gov', type: 'Primary' },
       ],
       fixedIn: Array.from({ length: 1 + (i % 3) }, (_, k) => ({
         package: `package-${k}-${i % 1000}`,
-        version: `${1 + k}.${i % 50}.${bump}-r0`,
         versionScheme: 'apk' as const,
+        state: 'fixed' as const,
+        version: `${1 + k}.${i % 50}.${bump}-r0`,
       })),
-      references: Array.from({ length: 2 + (i % 6) }, (_, k) => ({ url: `https://example.org/advisories/${id}/${k}`, type: 'ADVISORY' })),
+      references: Array.from({ length: 2 + (i % 6) }, (_, k) => ({ url: `https://example.org/advisories/${id}/${k}`, type: 'ADVISORY' as const })),
       published: '2024-01-01T00:00:00Z',
       modified: '2024-06-01T00:00:00Z',
       withdrawn: null,

@@ -72,7 +72,7 @@ describe('airfeed keys and bundle', () => {
     expect(human.out).toMatch(/: OK\n[\s\S]*alpine:3\.20 +vulnerabilities +\(0, \d+\] +2 +0/);
 
     const insp = await run(A, homeA, 'bundle', 'inspect', file, '--json');
-    expect(JSON.parse(insp.out)).toMatchObject({ bundleId: exported.bundleId, formatVersion: 1 });
+    expect(JSON.parse(insp.out)).toMatchObject({ bundleId: exported.bundleId, formatVersion: 2 });
 
     // No trusted keys on the importing side yet: refused, saying what to do.
     const untrusted = await run(B, homeB, 'bundle', 'import', file);

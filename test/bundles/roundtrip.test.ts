@@ -66,7 +66,7 @@ beforeEach(async () => {
 describe('bundle round trip', () => {
   it('exports a full bundle from A and imports it into an empty B: same records, same hashes', async () => {
     const out = await exportBundle(A.sql, { privateKey: key.privateKey, out: bundlePath('full'), created: T1 });
-    expect(out.manifest).toMatchObject({ kind: 'full', base: null, formatVersion: 1, producer: { name: 'airfeed', keyId: key.keyId } });
+    expect(out.manifest).toMatchObject({ kind: 'full', base: null, formatVersion: 2, producer: { name: 'airfeed', keyId: key.keyId } });
     expect(out.manifest.groups.map((g) => [g.name, g.records, g.tombstones, g.fromSeq])).toEqual([
       ['alpine:3.19', 5, 0, 0],
       ['alpine:3.20', 3, 0, 0],

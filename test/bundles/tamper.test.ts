@@ -206,8 +206,8 @@ describe('import refuses, naming the problem, and leaves the database untouched'
   });
 
   it('an unknown format version', async () => {
-    const file = await tamper(good.file, 'version', (es) => resign(es, key.privateKey, (m) => ((m as Record<string, unknown>)['formatVersion'] = 2)));
-    await refused(file, 'BUNDLE_UNSUPPORTED', /version\.tar: unknown format version 2 \(this airfeed [\d.]+ reads format version 1\)/);
+    const file = await tamper(good.file, 'version', (es) => resign(es, key.privateKey, (m) => ((m as Record<string, unknown>)['formatVersion'] = 3)));
+    await refused(file, 'BUNDLE_UNSUPPORTED', /version\.tar: unknown format version 3 \(this airfeed [\d.]+ reads format versions 1 and 2\)/);
   });
 
   it('a full bundle older than the installed one (rollback)', async () => {

@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
-import { validateRecord, type VulnRecord } from '../../drivers/_framework/record.ts';
+import { type FixedIn, validateRecord, type VulnRecord } from '../../drivers/_framework/record.ts';
 import type { ParsedGroup } from '../../drivers/_framework/types.ts';
 import { compareApkLenient as compareApk } from '../../drivers/_framework/versions/apk.ts';
 import { cleanIds, linkFor } from '../../drivers/alpine/ids.ts';
@@ -50,8 +50,10 @@ const parseAll = (log: Logger = silentLogger, groups?: ReadonlySet<string>): Pro
 
 function rec(id: string, namespace: string, fixedIn: [string, string][], extra: Partial<VulnRecord> = {}): VulnRecord {
   return {
-    id, namespace, severity: 'Unknown', description: '', link: `https://nvd.nist.gov/vuln/detail/${id}`, aliases: [], cvss: [],
-    fixedIn: fixedIn.map(([pkg, version]) => ({ package: pkg, version, versionScheme: 'apk' as const })),
+    schemaVersion: 2, id, namespace, severity: 'Unknown', description: '', link: `https://nvd.nist.gov/vuln/detail/${id}`, aliases: [], cvss: [],
+    // secdb's fixed version "0" is "never affected".
+    fixedIn: fixedIn.map(([pkg, version]): FixedIn =>
+      version === '0' ? { package: pkg, versionScheme: 'apk', state: 'not_affected' } : { package: pkg, versionScheme: 'apk', state: 'fixed', version }),
     references: [], published: null, modified: null, withdrawn: null, metadata: {},
     provenance: { driver: 'alpine', source: `${namespace === 'alpine:edge' ? 'edge' : `v${namespace.slice(7)}`}/main.json` },
     ...extra,

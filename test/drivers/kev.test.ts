@@ -92,6 +92,7 @@ describe('kev parse', () => {
     await fetchFrom(MIRROR);
     const records = (await parse())[0]?.records ?? [];
     expect(records.find((r) => r.id === 'CVE-2025-30066')).toEqual({
+      schemaVersion: 2,
       id: 'CVE-2025-30066',
       namespace: 'kev:catalog',
       severity: 'Unknown',
@@ -108,23 +109,22 @@ describe('kev parse', () => {
       published: '2025-03-18T00:00:00Z',
       modified: null,
       withdrawn: null,
-      metadata: {
-        kev: {
-          dateAdded: '2025-03-18',
-          dueDate: '2025-04-08',
-          requiredAction: 'Apply mitigations per vendor instructions, follow applicable BOD 22-01 guidance for cloud services, or discontinue use of the product if mitigations are unavailable.',
-          knownRansomwareCampaignUse: 'Unknown',
-          vendorProject: 'tj-actions',
-          product: 'changed-files GitHub Action',
-          vulnerabilityName: 'tj-actions/changed-files GitHub Action Embedded Malicious Code Vulnerability',
-          notes: expect.stringMatching(/^CISA Mitigation Instructions: https:/) as string,
-          cwes: ['CWE-506'],
-        },
+      kev: {
+        dateAdded: '2025-03-18',
+        dueDate: '2025-04-08',
+        requiredAction: 'Apply mitigations per vendor instructions, follow applicable BOD 22-01 guidance for cloud services, or discontinue use of the product if mitigations are unavailable.',
+        knownRansomwareCampaignUse: 'Unknown',
+        vendorProject: 'tj-actions',
+        product: 'changed-files GitHub Action',
+        vulnerabilityName: 'tj-actions/changed-files GitHub Action Embedded Malicious Code Vulnerability',
+        notes: expect.stringMatching(/^CISA Mitigation Instructions: https:/) as string,
+        cwes: ['CWE-506'],
       },
+      metadata: {},
       provenance: { driver: 'kev', source: FILE },
     });
     // An entry of the old shape: the optional fields get the schema's meaning; stray spaces stay.
-    expect(records.find((r) => r.id === 'CVE-2002-0367')?.metadata['kev']).toMatchObject({
+    expect(records.find((r) => r.id === 'CVE-2002-0367')?.kev).toMatchObject({
       knownRansomwareCampaignUse: 'Unknown', notes: '', cwes: [], vulnerabilityName: 'Microsoft Windows Privilege Escalation Vulnerability ',
     });
   });

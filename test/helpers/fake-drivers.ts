@@ -37,8 +37,8 @@ export interface FakeOptions {
 /** The normalized record of a fake entry. */
 export function fakeRecord(group: string, e: FakeEntry, driver: string, source: string): VulnRecord {
   return {
-    id: e.id, namespace: group, severity: 'Medium', description: `fake advisory ${e.id}`, link: null, aliases: [], cvss: [],
-    fixedIn: [{ package: e.package, version: e.version, versionScheme: 'apk' }], references: [],
+    schemaVersion: 2, id: e.id, namespace: group, severity: 'Medium', description: `fake advisory ${e.id}`, link: null, aliases: [], cvss: [],
+    fixedIn: [{ package: e.package, versionScheme: 'apk', state: 'fixed', version: e.version }], references: [],
     published: null, modified: null, withdrawn: null, metadata: {}, provenance: { driver, source },
   };
 }

@@ -4,6 +4,7 @@ import type { VulnRecord } from '../../drivers/_framework/record.ts';
 /** A valid record for `group` with `id`, fixed in `pkg` at `version`. */
 export function makeRecord(group: string, id: string, version = '1.0-r0', pkg = 'pkg'): VulnRecord {
   return {
+    schemaVersion: 2,
     id,
     namespace: group,
     severity: 'Unknown',
@@ -11,7 +12,7 @@ export function makeRecord(group: string, id: string, version = '1.0-r0', pkg = 
     link: null,
     aliases: [],
     cvss: [],
-    fixedIn: [{ package: pkg, version, versionScheme: 'apk' }],
+    fixedIn: [{ package: pkg, versionScheme: 'apk', state: 'fixed', version }],
     references: [],
     published: null,
     modified: null,

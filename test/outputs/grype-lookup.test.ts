@@ -33,7 +33,7 @@ function storeLookup(sql: Sql): Lookup {
       const u = fromNormalized(JSON.parse(r.doc), group, r.id, r.doc);
       if (typeof u === 'string') throw new Error(u);
       for (const a of u.affected) {
-        if (wanted.has(a.package)) out.push({ group, vulnId: r.id, package: a.package, scheme: a.scheme, fixed: a.fixed, ranges: a.ranges, severity: u.severity, link: u.link });
+        if (wanted.has(a.package)) out.push({ group, vulnId: r.id, package: a.package, scheme: a.scheme, state: a.state, fixed: a.fixed, ranges: a.ranges, versions: a.versions, channel: a.channel, severity: u.severity, link: u.link });
       }
     }
     return out;
@@ -80,7 +80,7 @@ async function syntheticInventory(sql: Sql, group: string): Promise<Inventory> {
   const fixes = await sql<{ package: string; version: string }[]>`
     select distinct f->>'package' as package, f->>'version' as version
     from records r, jsonb_array_elements(r.doc::jsonb->'fixedIn') f
-    where not r.deleted`;
+    where not r.deleted and f->>'version' is not null`;
   const inGroup = await sql<{ package: string }[]>`
     select distinct f->>'package' as package from records r, jsonb_array_elements(r.doc::jsonb->'fixedIn') f
     where r.group_name = ${group} and not r.deleted order by 1`;

@@ -68,7 +68,7 @@ describe('grype database on the real Alpine snapshot', skipUnless(realdataPresen
       for (const r of rows) {
         const u = fromNormalized(JSON.parse(r.doc), group, r.id, r.doc);
         if (typeof u === 'string') throw new Error(u);
-        for (const a of u.affected) affected.push({ group, vulnId: r.id, package: a.package, scheme: a.scheme, fixed: a.fixed, ranges: a.ranges, severity: u.severity, link: u.link });
+        for (const a of u.affected) affected.push({ group, vulnId: r.id, package: a.package, scheme: a.scheme, state: a.state, fixed: a.fixed, ranges: a.ranges, versions: a.versions, channel: a.channel, severity: u.severity, link: u.link });
       }
       const packages: InstalledPackage[] = [];
       for (const name of new Set(affected.map((a) => a.package))) {

@@ -1,7 +1,8 @@
 /** The normalized record → Anchore /v1 shapes, including how a tombstone looks in each feed. */
 import { describe, expect, it } from 'vitest';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
-import { githubRange, toAnchoreGithub, toAnchoreNvd, toAnchoreVulnerability } from '../../feed-service/http/anchore-shape.ts';
+import { githubRange, toAnchoreGithub, toAnchoreVulnerability } from '../../drivers/_framework/shapes/anchore.ts';
+import { toAnchoreNvd } from '../../drivers/_framework/shapes/anchore-nvd.ts';
 import { makeRecord } from '../helpers/records.ts';
 
 function debianRecord(): VulnRecord {
@@ -10,10 +11,16 @@ function debianRecord(): VulnRecord {
     severity: 'Medium',
     description: 'Async Http Client skips X.509 certificate verification',
     link: 'https://security-tracker.debian.org/tracker/CVE-2013-7397',
-    cvss: [{ version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', baseScore: 9.8, baseSeverity: 'CRITICAL', source: 'nvd@nist.gov' }],
+    cvss: [{
+      version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', baseScore: 9.8, baseSeverity: 'CRITICAL',
+      exploitabilityScore: null, impactScore: null, source: 'nvd@nist.gov', type: null,
+    }],
     fixedIn: [
-      { package: 'async-http-client', version: '1.6.5-3', versionScheme: 'dpkg', vendorAdvisory: { noAdvisory: false, advisories: [{ id: 'DSA-0000-0', link: 'https://security-tracker.debian.org/tracker/DSA-0000-0' }] } },
-      { package: 'libfoo', version: 'None', versionScheme: 'dpkg', vendorAdvisory: { noAdvisory: true, advisories: [] } },
+      {
+        package: 'async-http-client', versionScheme: 'dpkg', state: 'fixed', version: '1.6.5-3',
+        vendorAdvisory: { noAdvisory: false, advisories: [{ id: 'DSA-0000-0', link: 'https://security-tracker.debian.org/tracker/DSA-0000-0' }] },
+      },
+      { package: 'libfoo', versionScheme: 'dpkg', state: 'will_not_fix', vendorAdvisory: { noAdvisory: true, advisories: [] } },
     ],
     metadata: { NVD: { CVSSv2: { Score: 4.3, Vectors: 'AV:N/AC:M/Au:N/C:N/I:P' } } },
   };
@@ -62,7 +69,7 @@ describe('github feed', () => {
     link: 'https://github.com/advisories/GHSA-gvcj-pfq2-wxj7',
     aliases: ['CVE-2016-1202'],
     fixedIn: [{
-      package: 'electron', version: '0.33.5', versionScheme: 'semver', ecosystem: 'npm',
+      package: 'electron', versionScheme: 'semver', state: 'fixed', version: '0.33.5', ecosystem: 'npm',
       ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '0.33.5' }] }],
     }],
   };
@@ -90,14 +97,30 @@ describe('github feed', () => {
     expect(githubRange({ ...f, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '1.2.0' }, { fixed: '1.4.3' }, { introduced: '2.0.0' }, { fixed: '2.0.1' }] }] })).toBe('>= 1.2.0 < 1.4.3 || >= 2.0.0 < 2.0.1');
     expect(githubRange({ ...f, ranges: [{ type: 'SEMVER', events: [{ introduced: '3.0.0' }, { last_affected: '3.1.0' }] }] })).toBe('>= 3.0.0 <= 3.1.0');
     expect(githubRange({ ...f, ranges: [{ type: 'SEMVER', events: [{ introduced: '3.0.0' }] }] })).toBe('>= 3.0.0');
-    expect(githubRange({ ...f, ranges: [] })).toBe('< 0.33.5');
-    expect(githubRange({ ...f, version: 'None', ranges: [] })).toBe('None');
+    const { ranges: _ranges, version: _version, ...bare } = f;
+    expect(githubRange({ ...bare, version: '0.33.5' })).toBe('< 0.33.5');
+    expect(githubRange({ ...bare, state: 'affected' })).toBe('None');
   });
 });
 
 describe('nvdv2 feed', () => {
   it('builds the NVD 1.1 item shape; a tombstone has no vulnerable CPEs', () => {
-    const r: VulnRecord = { ...debianRecord(), namespace: 'nvdv2:cves', metadata: { vulnerable_cpes: ['cpe:2.3:a:x:y:1.0:*:*:*:*:*:*:*'], cwes: ['CWE-20'] } };
+    const r: VulnRecord = {
+      ...debianRecord(),
+      namespace: 'nvdv2:cves',
+      metadata: {},
+      fixedIn: [],
+      weaknesses: [{ id: 'CWE-20', source: 'nvd@nist.gov', type: 'Primary' }],
+      configurations: [{
+        nodes: [{
+          operator: 'OR', negate: false,
+          cpeMatch: [
+            { vulnerable: true, criteria: 'cpe:2.3:a:x:y:1.0:*:*:*:*:*:*:*', matchCriteriaId: 'A1B2' },
+            { vulnerable: false, criteria: 'cpe:2.3:o:x:os:-:*:*:*:*:*:*:*', matchCriteriaId: 'C3D4' },
+          ],
+        }],
+      }],
+    };
     const out = toAnchoreNvd(r, false);
     expect(out['cve']).toMatchObject({ CVE_data_meta: { ID: 'CVE-2013-7397' }, problemtype: { problemtype_data: [{ description: [{ lang: 'en', value: 'CWE-20' }] }] } });
     expect(out['cvss_v3']).toMatchObject({ version: '3.1', base_metrics: { base_score: 9.8 } });

@@ -111,7 +111,7 @@ describe('airfeed drivers', () => {
     const { stdout } = await run(process.execPath, [cli, 'drivers', '--json'], { env });
     const listed = JSON.parse(stdout) as { id: string; feed: string; parserVersion: string; settings: unknown[] }[];
     expect(listed.map((d) => d.id)).toContain('alpine');
-    expect(listed.find((d) => d.id === 'alpine')).toMatchObject({ feed: 'vulnerabilities', parserVersion: 'alpine-parse-1', settings: [] });
+    expect(listed.find((d) => d.id === 'alpine')).toMatchObject({ feed: 'vulnerabilities', parserVersion: 'alpine-parse-2', settings: [] });
     const bad = await configFile({ drivers: { nosuch: {} } });
     const failed = await run(process.execPath, [cli, '--config', bad, 'drivers'], { env }).then(() => undefined, (e: unknown) => e as { code: number; stderr: string });
     expect(failed?.code).toBe(1);

@@ -17,7 +17,7 @@
  *   version satisfies: grype-db emits no unaffected handles for apk data either, because grype's apk
  *   matcher reads `< 0` as "not affected" itself.
  */
-import { NO_FIX, type VulnRecord } from '../../../drivers/_framework/record.ts';
+import type { VulnRecord } from '../../../drivers/_framework/record.ts';
 import type { Range, Severity, VulnerabilityBlob } from './blobs.ts';
 import { emptyEntry, type GrypeEntry, type OsRow, type PackageHandle, type VulnerabilityStatus } from './model.ts';
 
@@ -95,20 +95,35 @@ export function aliasRows(r: VulnRecord): { name: string; alias: string }[] {
   return cveAliases(r).map((alias) => ({ name: r.id, alias }));
 }
 
-/** One fixed-in entry as a grype range. */
+/**
+ * One fixed-in entry as a grype range, by its state (record schema v2): a fix is `< fix`; a package
+ * the distro says is not affected is `< 0` (matches no version), as grype-db writes Alpine's "0";
+ * no fix yet is every version with fix state `not-fixed` (deferred and under investigation too:
+ * grype's blob has no state for them), and a decision not to
+ * fix is `wont-fix`, which grype shows as such.
+ */
 function distroRange(fix: VulnRecord['fixedIn'][number]): Range {
-  if (fix.version === NO_FIX) {
-    return {
-      version: { type: fix.versionScheme, constraint: '' },
-      fix: { version: '', state: fix.vendorAdvisory?.noAdvisory ? 'wont-fix' : 'not-fixed' },
-    };
+  const all = (state: 'not-fixed' | 'wont-fix'): Range => ({ version: { type: fix.versionScheme, constraint: '' }, fix: { version: '', state } });
+  switch (fix.state) {
+    case 'not_affected':
+      return { version: { type: fix.versionScheme, constraint: '< 0' }, fix: { version: '0', state: 'fixed' } };
+    case 'will_not_fix':
+      return all('wont-fix');
+    case 'under_investigation':
+    case 'affected':
+    case 'deferred':
+      return all('not-fixed');
+    case 'fixed':
+      break;
   }
+  const version = fix.version ?? '';
+  if (version === '') return all('not-fixed');
   const references = (fix.vendorAdvisory?.advisories ?? [])
     .filter((a) => a.link)
     .map((a) => ({ url: a.link ?? '', id: a.id, tags: ['advisory'] }));
   return {
-    version: { type: fix.versionScheme, constraint: `< ${fix.version}` },
-    fix: { version: fix.version, state: 'fixed', ...(references.length > 0 ? { detail: { references } } : {}) },
+    version: { type: fix.versionScheme, constraint: `< ${version}` },
+    fix: { version, state: 'fixed', ...(references.length > 0 ? { detail: { references } } : {}) },
   };
 }
 

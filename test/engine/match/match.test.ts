@@ -5,15 +5,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isAirfeedError } from '../../../drivers/_framework/errors.ts';
-import type { Range, Severity } from '../../../drivers/_framework/record.ts';
+import type { FixState, Range, Severity, VulnRecord } from '../../../drivers/_framework/record.ts';
 import type { InstalledPackage, Inventory } from '../../../engine-client/inputs/types.ts';
 import { matchInventory, matchKey } from '../../../engine-client/match/match.ts';
 import { inRanges } from '../../../engine-client/match/ranges.ts';
 import type { AffectedRow } from '../../../engine-client/store/types.ts';
+import { OUTPUT_SHAPES } from '../../../drivers/_framework/shapes/index.ts';
+import { makeRecord } from '../../helpers/records.ts';
 import { COMPARATORS } from '../../../drivers/_framework/versions/index.ts';
 
-function row(group: string, vulnId: string, pkg: string, scheme: string, fixed: string | null, extra: { ranges?: Range[]; severity?: Severity } = {}): AffectedRow {
-  return { group, vulnId, package: pkg, scheme, fixed, ranges: extra.ranges ?? null, severity: extra.severity ?? 'Medium', link: null };
+function row(
+  group: string, vulnId: string, pkg: string, scheme: string, fixed: string | null,
+  extra: { ranges?: Range[]; severity?: Severity; state?: FixState; versions?: string[] } = {},
+): AffectedRow {
+  const state = extra.state ?? (fixed !== null || extra.ranges ? 'fixed' : 'affected');
+  return { group, vulnId, package: pkg, scheme, state, fixed, ranges: extra.ranges ?? null, versions: extra.versions ?? null, channel: null, severity: extra.severity ?? 'Medium', link: null };
 }
 
 function pkg(kind: InstalledPackage['kind'], name: string, version: string, source?: { name: string; version?: string }): InstalledPackage {
@@ -99,6 +105,56 @@ describe('distro verdicts', () => {
     const r = await matchInventory(inventory([pkg('apk', 'busybox', '1.36.1-r28')], { id: 'alpine', release: '3.21' }), { ...store(rows), distro: { id: 'alpine', release: '3.20' } });
     expect(r.distro).toEqual({ id: 'alpine', release: '3.20' });
     expect(r.matches).toHaveLength(2);
+  });
+});
+
+describe('per-package states (record schema v2)', () => {
+  /** The engine's rows of a record, through the registry's affected shape, as the store keeps them. */
+  function rowsOf(r: VulnRecord): AffectedRow[] {
+    return OUTPUT_SHAPES.affected.render(r, { deleted: false, updatedAt: null }).map((e) => ({
+      group: r.namespace, vulnId: r.id, package: e.package, scheme: e.scheme, state: e.state, fixed: e.fixed, ranges: e.ranges,
+      versions: e.versions, channel: e.channel, severity: r.severity, link: r.link,
+    }));
+  }
+  const record: VulnRecord = {
+    ...makeRecord('alpine:3.20', 'CVE-2024-0001'),
+    fixedIn: [
+      { package: 'zlib', versionScheme: 'apk', state: 'not_affected' },
+      { package: 'busybox', versionScheme: 'apk', state: 'will_not_fix' },
+      { package: 'musl', versionScheme: 'apk', state: 'deferred' },
+      { package: 'openssl', versionScheme: 'apk', state: 'under_investigation' },
+      { package: 'curl', versionScheme: 'apk', state: 'fixed', version: '8.9.0-r0' },
+    ],
+  };
+  const inv = (version: string) =>
+    inventory(['zlib', 'busybox', 'musl', 'openssl', 'curl'].map((n) => pkg('apk', n, version)), { id: 'alpine', release: '3.20' });
+
+  it('never matches a not_affected entry, at any version; every other non-fixed state matches with no fix', async () => {
+    const belowCurlFix: Record<string, boolean> = { '0.1-r0': true, '1.2.13-r0': true, '8.9.0-r0': false, '99.0-r9': false };
+    for (const [version, below] of Object.entries(belowCurlFix)) {
+      const r = await matchInventory(inv(version), store(rowsOf(record)));
+      expect(r.matches.map((m) => m.package).sort()).toEqual(['busybox', 'musl', 'openssl', ...(below ? ['curl'] : [])].sort());
+      expect(r.matches.filter((m) => m.package !== 'curl').every((m) => m.fixedVersion === null)).toBe(true);
+      expect(r.problems).toEqual([]);
+    }
+  });
+
+  it('matches OSV explicit versions by equality, beside the ranges', async () => {
+    const osv: VulnRecord = {
+      ...makeRecord('github:npm', 'GHSA-vers'),
+      fixedIn: [{
+        package: 'left-pad', versionScheme: 'semver', state: 'fixed', versions: ['0.9.0'],
+        ranges: [{ type: 'SEMVER', events: [{ introduced: '1.0.0' }, { fixed: '1.3.0' }] }],
+      }],
+    };
+    const r = await matchInventory(inventory(['0.9.0', '0.9.1', '1.2.0', '1.3.0'].map((v) => pkg('npm', 'left-pad', v))), store(rowsOf(osv)));
+    expect(r.matches.map((m) => [m.installedVersion, m.fixedVersion])).toEqual([['0.9.0', null], ['1.2.0', '1.3.0']]);
+  });
+
+  it('refuses a distro the names table does not know, naming the entry to add', async () => {
+    const err = await matchInventory(inventory([pkg('rpm', 'bash', '5.2-1')], { id: 'opensuse-leap', release: '15.5' }), store([])).catch((e: unknown) => e);
+    expect(isAirfeedError(err, 'NAME_UNMAPPED')).toBe(true);
+    expect((err as Error).message).toMatch(/distro "opensuse-leap" has no entry in the names table \(drivers\/_framework\/names\.ts, DISTROS\)/);
   });
 });
 

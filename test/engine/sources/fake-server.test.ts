@@ -128,13 +128,13 @@ describe('an Anchore-style service (no /v2)', () => {
       ['github:npm', 'github', 1, 1, 1],
     ]);
     expect(await lookupAffected(db.sql, 'debian:12', ['openssl', 'curl', 'zlib'])).toEqual([
-      { group: 'debian:12', vulnId: 'CVE-2024-2', package: 'curl', scheme: 'dpkg', fixed: null, ranges: null, severity: 'High', link: 'https://security-tracker.debian.org/tracker/CVE-2024-2' },
-      { group: 'debian:12', vulnId: 'CVE-2024-1', package: 'openssl', scheme: 'dpkg', fixed: '3.0.11-1~deb12u1', ranges: null, severity: 'High', link: 'https://security-tracker.debian.org/tracker/CVE-2024-1' },
-      { group: 'debian:12', vulnId: 'CVE-2024-1', package: 'openssl', scheme: 'dpkg', fixed: null, ranges: null, severity: 'High', link: 'https://security-tracker.debian.org/tracker/CVE-2024-1' },
+      { group: 'debian:12', vulnId: 'CVE-2024-2', package: 'curl', scheme: 'dpkg', state: 'affected', fixed: null, ranges: null, versions: null, channel: null, severity: 'High', link: 'https://security-tracker.debian.org/tracker/CVE-2024-2' },
+      { group: 'debian:12', vulnId: 'CVE-2024-1', package: 'openssl', scheme: 'dpkg', state: 'fixed', fixed: '3.0.11-1~deb12u1', ranges: null, versions: null, channel: null, severity: 'High', link: 'https://security-tracker.debian.org/tracker/CVE-2024-1' },
+      { group: 'debian:12', vulnId: 'CVE-2024-1', package: 'openssl', scheme: 'dpkg', state: 'affected', fixed: null, ranges: null, versions: null, channel: null, severity: 'High', link: 'https://security-tracker.debian.org/tracker/CVE-2024-1' },
     ]);
     expect(await lookupAffected(db.sql, 'github:npm', ['lodash'])).toEqual([
       {
-        group: 'github:npm', vulnId: 'GHSA-aaaa-bbbb-cccc', package: 'lodash', scheme: 'semver', fixed: '4.17.21', severity: 'Medium',
+        group: 'github:npm', vulnId: 'GHSA-aaaa-bbbb-cccc', package: 'lodash', scheme: 'semver', state: 'fixed', fixed: '4.17.21', versions: null, channel: null, severity: 'Medium',
         link: 'https://github.com/advisories/GHSA-aaaa-bbbb-cccc',
         ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '4.0.0' }, { fixed: '4.17.21' }, { introduced: '0' }, { fixed: '3.10.2' }] }],
       },

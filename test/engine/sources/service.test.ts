@@ -90,7 +90,7 @@ describe('syncFromService over /v2', () => {
     expect(result['alpine:3.20']).toMatchObject({ transferred: 0 });
     const rows = await lookupAffected(v2.sql, 'alpine:3.19', ['musl']);
     expect(rows).toEqual([
-      { group: 'alpine:3.19', vulnId: 'CVE-2020-28928', package: 'musl', scheme: 'apk', fixed: '1.2.4-r3', ranges: null, severity: 'Unknown', link: expect.any(String) as string },
+      { group: 'alpine:3.19', vulnId: 'CVE-2020-28928', package: 'musl', scheme: 'apk', state: 'fixed', fixed: '1.2.4-r3', ranges: null, versions: null, channel: null, severity: 'Unknown', link: expect.any(String) as string },
     ]);
   });
 

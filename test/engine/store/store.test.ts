@@ -27,7 +27,7 @@ function advisory(id: string, pkg: string, fixed: string): VulnRecord {
     ...makeRecord(G, id, fixed, pkg),
     severity: 'High',
     link: `https://github.com/advisories/${id}`,
-    fixedIn: [{ package: pkg, version: fixed, versionScheme: 'semver', ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed }] }], ecosystem: 'npm' }],
+    fixedIn: [{ package: pkg, versionScheme: 'semver', state: 'fixed', version: fixed, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed }] }], ecosystem: 'npm' }],
   };
 }
 
@@ -87,7 +87,7 @@ describe('openEngineDatabase', () => {
     try {
       const config = { ...loadEngineConfig({}), databaseUrl: empty.url };
       const opened = await openEngineDatabase(config, silentLogger);
-      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 2, latest: 2 });
+      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 3, latest: 3 });
       expect(await migrateEngine(opened.sql, silentLogger)).toEqual([]);
       await opened.close();
       const err = await openEngineDatabase({ ...config, databaseUrl: service.url }, silentLogger).catch((e: unknown) => e);
@@ -119,14 +119,14 @@ describe('openEngineDatabase', () => {
 });
 
 describe('writeGroup', () => {
-  it('turns fixedIn entries into affected rows ("None" is no fix) and keeps the doc', async () => {
+  it('turns fixedIn entries into affected rows (state "affected" is no fix) and keeps the doc', async () => {
     const r = makeRecord('alpine:3.20', 'CVE-1', '1.0-r1', 'zlib');
-    r.fixedIn.push({ package: 'zlib-ng', version: 'None', versionScheme: 'apk' });
+    r.fixedIn.push({ package: 'zlib-ng', versionScheme: 'apk', state: 'affected' });
     const result = await write(db.sql, 'alpine:3.20', 'replace', [upsert(r)], 'vulnerabilities');
     expect(result).toEqual({ received: 1, upserts: 1, deletions: 0, records: 1, affected: 2 });
     expect(await lookupAffected(db.sql, 'alpine:3.20', ['zlib', 'zlib-ng'])).toEqual([
-      { group: 'alpine:3.20', vulnId: 'CVE-1', package: 'zlib', scheme: 'apk', fixed: '1.0-r1', ranges: null, severity: 'Unknown', link: null },
-      { group: 'alpine:3.20', vulnId: 'CVE-1', package: 'zlib-ng', scheme: 'apk', fixed: null, ranges: null, severity: 'Unknown', link: null },
+      { group: 'alpine:3.20', vulnId: 'CVE-1', package: 'zlib', scheme: 'apk', state: 'fixed', fixed: '1.0-r1', ranges: null, versions: null, channel: null, severity: 'Unknown', link: null },
+      { group: 'alpine:3.20', vulnId: 'CVE-1', package: 'zlib-ng', scheme: 'apk', state: 'affected', fixed: null, ranges: null, versions: null, channel: null, severity: 'Unknown', link: null },
     ]);
     const [doc] = await db.sql<{ doc: string }[]>`select doc from vulnerabilities where id = 'CVE-1'`;
     expect(JSON.parse(doc?.doc ?? '')).toEqual(r);
@@ -147,7 +147,7 @@ describe('writeGroup', () => {
     expect(await ctid('GHSA-3')).toBe(untouched);
     expect(await lookupAffected(db.sql, G, ['lodash', 'minimist'])).toEqual([
       {
-        group: G, vulnId: 'GHSA-1', package: 'lodash', scheme: 'semver', fixed: '4.17.22', severity: 'High', link: 'https://github.com/advisories/GHSA-1',
+        group: G, vulnId: 'GHSA-1', package: 'lodash', scheme: 'semver', state: 'fixed', fixed: '4.17.22', versions: null, channel: null, severity: 'High', link: 'https://github.com/advisories/GHSA-1',
         ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.22' }] }],
       },
     ]);
