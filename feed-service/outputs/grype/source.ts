@@ -1,6 +1,6 @@
 /**
  * What a grype build reads from airfeed's store, inside one read-only snapshot: the groups it covers
- * (enabled groups of enabled feeds whose driver has a mapping) and their live records, streamed
+ * (enabled groups of enabled feeds that a mapping module covers, mappers.ts) and their live records, streamed
  * with a cursor in group then id order (byte order, whatever the server's collation), so memory
  * stays flat and two builds of the same store see the same sequence.
  *
@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Sql, Tx } from '../../storage/db.ts';
-import { mapperFor } from './mappers.ts';
+import { mappingFor } from './mappers.ts';
 
 export interface SourceGroup {
   name: string;
@@ -63,7 +63,7 @@ export async function readSourceState(sql: Sql | Tx): Promise<SourceState> {
   const groups: SourceGroup[] = [];
   const unmapped: string[] = [];
   for (const r of rows) {
-    if (mapperFor(r.driver)) groups.push(r);
+    if (mappingFor(r.name)) groups.push(r);
     else unmapped.push(r.name);
   }
   let built: Date | null = null;
