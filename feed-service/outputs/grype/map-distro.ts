@@ -137,15 +137,16 @@ export function mapDistroRecord(r: VulnRecord): GrypeEntry | null {
     g.entries.push(f);
   }
   for (const g of groups.values()) {
-    const blob: PackageBlob = { cves: aliases, ...(rpm ? { qualifiers: { rpm_modularity: g.module ?? '' } } : {}) };
     const pkg = { ecosystem, name: g.name };
     if (ecosystem !== 'apk' && g.entries.every((f) => f.state === 'not_affected')) {
+      // grype-db's unaffected handle: the CVEs and one range, no qualifiers.
       const type = g.entries[0]?.versionScheme ?? ecosystem;
-      const handle: PackageHandle = { os: g.os, pkg, blob: { ...blob, ranges: [{ version: { type, constraint: '' }, fix: { version: '', state: 'not-affected' } }] } };
+      const handle: PackageHandle = { os: g.os, pkg, blob: { cves: aliases, ranges: [{ version: { type, constraint: '' }, fix: { version: '', state: 'not-affected' } }] } };
       entry.unaffectedPackages.push(handle);
       continue;
     }
-    entry.affectedPackages.push({ os: g.os, pkg, blob: { ...blob, ranges: g.entries.flatMap(entryRanges) } });
+    const blob: PackageBlob = { cves: aliases, ...(rpm ? { qualifiers: { rpm_modularity: g.module ?? '' } } : {}), ranges: g.entries.flatMap(entryRanges) };
+    entry.affectedPackages.push({ os: g.os, pkg, blob });
   }
   return entry;
 }
