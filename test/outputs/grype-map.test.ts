@@ -22,6 +22,12 @@ function map(r: VulnRecord): GrypeEntry | null {
   return m.map(r);
 }
 
+interface BlobJson {
+  qualifiers?: { rpm_modularity?: string };
+  ranges: { version: { type?: string; constraint?: string }; fix?: { version?: string; state?: string } }[];
+}
+const parse = (text: string): BlobJson => JSON.parse(text) as BlobJson;
+
 const handles = (hs: PackageHandle[]): [string, string, string, string][] =>
   hs.map((h) => [h.os ? `${h.os.name} ${h.os.major}.${h.os.minor}${h.os.label}${h.os.channel ? `+${h.os.channel}` : ''}` : '-', h.pkg.ecosystem, h.pkg.name, packageBlobText(h.blob)]);
 
@@ -110,7 +116,7 @@ describe('distro records', () => {
       ['redhat 9.0+eus', 'rpm', 'curl', '{"qualifiers":{"rpm_modularity":""},"ranges":[{"version":{"type":"rpm","constraint":"< 0:7.76.1-19.el9_0.4"},"fix":{"version":"0:7.76.1-19.el9_0.4","state":"fixed"}}]}'],
     ]);
     expect(handles(e.unaffectedPackages)).toEqual([['redhat 9.', 'rpm', 'curl-minimal-compat', '{"ranges":[{"version":{"type":"rpm"},"fix":{"state":"not-affected"}}]}']]);
-    expect(handles(map(RHEL[1]!)!.affectedPackages).map((h) => [h[2], JSON.parse(h[3]).qualifiers.rpm_modularity, JSON.parse(h[3]).ranges[0].fix.state])).toEqual([
+    expect(handles(map(RHEL[1]!)!.affectedPackages).map((h) => [h[2], parse(h[3]).qualifiers?.rpm_modularity, parse(h[3]).ranges[0]?.fix?.state])).toEqual([
       ['nodejs', 'nodejs:18', 'fixed'], ['nodejs', '', 'fixed'], ['nodejs', 'nodejs:16', 'wont-fix'],
     ]);
   });
@@ -126,7 +132,7 @@ describe('distro records', () => {
       { package: 'linux', versionScheme: 'dpkg', state: 'not_affected' }, { package: 'linux', versionScheme: 'dpkg', state: 'fixed', version: '6.1.76-1' },
     ]))!;
     expect(e.unaffectedPackages).toEqual([]);
-    expect(JSON.parse(handles(e.affectedPackages)[0]![3]).ranges.map((r: { version: { constraint: string } }) => r.version.constraint)).toEqual(['< 0', '< 6.1.76-1']);
+    expect(parse(handles(e.affectedPackages)[0]![3]).ranges.map((r) => r.version.constraint)).toEqual(['< 0', '< 6.1.76-1']);
   });
 });
 
@@ -210,7 +216,7 @@ describe('NVD records', () => {
   it('infers the fix from an end-excluding bound, reads the version format from the target software, and knows JVM products', () => {
     const e = map(NVD[2]!)!;
     expect(e.vulnerability?.status).toBe('analyzing');
-    expect(e.affectedCpes.map((h) => [h.cpe.product, JSON.parse(packageBlobText(h.blob)).ranges])).toEqual([
+    expect(e.affectedCpes.map((h) => [h.cpe.product, parse(packageBlobText(h.blob)).ranges])).toEqual([
       ['visual_c++', [{ version: { constraint: '>= 14.0, < 14.1' }, fix: { version: '14.1', state: 'fixed' } }]],
       ['jdk', [{ version: { type: 'jvm', constraint: '= 1.8.0-update_391' } }]],
       ['pillow', [{ version: { type: 'python', constraint: '< 10.2.0' }, fix: { version: '10.2.0', state: 'fixed' } }]],

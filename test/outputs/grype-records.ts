@@ -52,7 +52,7 @@ export const UBUNTU: VulnRecord[] = [
     { package: 'wolfssl', versionScheme: 'dpkg', state: 'affected', ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] },
     { package: 'wolfssl', versionScheme: 'dpkg', state: 'fixed', ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.4.8+dfsg-1ubuntu0.1~esm1' }] }], channel: 'esm-apps', ecosystem: 'Ubuntu:Pro:16.04:LTS' },
   ], { severity: 'Medium', upstream: ['CVE-2014-2901'], published: '2019-11-21T23:15:00Z', modified: '2025-08-01T04:49:26Z' }),
-  rec('ubuntu:22.04', 'UBUNTU-CVE-2020-99999', [{ package: 'openssl', versionScheme: 'dpkg', state: 'affected' }], { upstream: ['CVE-2020-99999'], withdrawn: '2024-01-01T00:00:00Z' }),
+  rec('ubuntu:22.04', 'UBUNTU-CVE-2020-99999', [{ package: 'openssl', versionScheme: 'dpkg', state: 'affected' }], { upstream: ['CVE-2020-99999'], withdrawn: '2024-01-01T00:00:00Z', modified: '2024-01-01T00:00:00Z' }),
 ];
 
 export const RHEL: VulnRecord[] = [
@@ -86,7 +86,7 @@ export const LANGUAGE: VulnRecord[] = [
   ], { severity: 'Critical', title: 'Remote code injection in Log4j', aliases: ['CVE-2021-44228'], published: '2021-12-10T00:40:56Z', modified: '2025-01-01T00:00:00Z' }),
   rec('github:go', 'GO-2024-2611', [
     { package: 'google.golang.org/protobuf', versionScheme: 'go', state: 'affected', ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { last_affected: '1.32.0' }] }] },
-    { package: 'github.com/example/gitonly', versionScheme: 'go', state: 'affected', ranges: [{ type: 'GIT', repo: 'https://github.com/example/gitonly', events: [{ introduced: '0' }, { fixed: 'abc123' }] }] },
+    { package: 'github.com/example/gitonly', versionScheme: 'go', state: 'affected', ranges: [{ type: 'GIT', repo: 'https://github.com/example/gitonly', events: [{ introduced: '0' }, { fixed: '5d4f0d2b0a1f3c6e7a8b9c0d1e2f3a4b5c6d7e8f' }] }] },
   ], { aliases: ['CVE-2024-24786', 'GHSA-8r3f-844c-mc37'], modified: '2024-06-04T22:21:00Z' }),
   rec('github:npm', 'GHSA-xxxx-npm-list', [
     { package: 'left-pad', versionScheme: 'semver', state: 'affected', versions: ['1.0.1', '1.0.2'], purl: 'pkg:npm/left-pad' },

@@ -46,9 +46,31 @@ function timestampExtra(d: Date): Buffer {
   return b;
 }
 
+/** Bytes gathered before a write: one write per megabyte, not two per entry. */
+const FLUSH = 1 << 20;
+
+/** A file written in large pieces. */
+class Buffered {
+  private parts: Buffer[] = [];
+  private size = 0;
+  constructor(readonly handle: fs.FileHandle) {}
+  async write(b: Buffer): Promise<void> {
+    this.parts.push(b);
+    this.size += b.length;
+    if (this.size >= FLUSH) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.size === 0) return;
+    const data = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    await this.handle.write(data);
+  }
+}
+
 export class ZipWriter {
-  private out: fs.FileHandle | undefined;
-  private central: fs.FileHandle | undefined;
+  private out: Buffered | undefined;
+  private central: Buffered | undefined;
   private offset = 0;
   private centralBytes = 0;
   private count = 0;
@@ -58,8 +80,8 @@ export class ZipWriter {
   /** Opens `file` (and `<file>.cd` for the central directory) for writing. */
   static async create(file: string): Promise<ZipWriter> {
     const w = new ZipWriter(file, `${file}.cd`);
-    w.out = await fs.open(file, 'w');
-    w.central = await fs.open(w.centralFile, 'w+');
+    w.out = new Buffered(await fs.open(file, 'w'));
+    w.central = new Buffered(await fs.open(w.centralFile, 'w'));
     return w;
   }
 
@@ -126,7 +148,8 @@ export class ZipWriter {
     const out = this.out!;
     const central = this.central!;
     const cdOffset = this.offset;
-    await central.close();
+    await central.flush();
+    await central.handle.close();
     this.central = undefined;
     for await (const chunk of createReadStream(this.centralFile, { highWaterMark: 1 << 20 })) await out.write(chunk as Buffer);
     await fs.rm(this.centralFile, { force: true });
@@ -162,16 +185,17 @@ export class ZipWriter {
     eocd.writeUInt16LE(0, 20);
     await out.write(eocd);
     end += eocd.length;
-    await out.sync();
-    await out.close();
+    await out.flush();
+    await out.handle.sync();
+    await out.handle.close();
     this.out = undefined;
     return end;
   }
 
   /** Closes and removes what was written (after a failure). */
   async abort(): Promise<void> {
-    await this.out?.close().catch(() => undefined);
-    await this.central?.close().catch(() => undefined);
+    await this.out?.handle.close().catch(() => undefined);
+    await this.central?.handle.close().catch(() => undefined);
     await fs.rm(this.file, { force: true });
     await fs.rm(this.centralFile, { force: true });
   }
