@@ -90,7 +90,7 @@ export function registerExport(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nThe database holds every enabled group grype output covers (Alpine today); its `built` time is the newest data\'s\n' +
+      '\nThe database holds every enabled group grype output covers (distro releases, language ecosystems, NVD, KEV, EPSS); its `built` time is the newest data\'s\n' +
         '(last successful sync, or the creation time of the imported bundle), so grype\'s age check measures the data.\n\n' +
         'Examples:\n  airfeed export grype --out /srv/grype\n' +
         '  GRYPE_DB_UPDATE_URL=http://mirror.example/grype grype db update   # with /srv/grype served there\n' +

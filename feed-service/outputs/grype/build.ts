@@ -1,6 +1,6 @@
 /**
  * Builds grype's database from airfeed's store into a directory: reads one snapshot (source.ts),
- * maps every record with its driver's mapping module, writes `vulnerability.db` (writer.ts) and
+ * maps every record with its group's mapping module (mappers.ts), writes `vulnerability.db` (writer.ts) and
  * packages it (package.ts). The directory then holds `vulnerability.db`, `import.json`, the
  * `.tar.zst` archive and `latest.json`; callers move the last two where grype fetches them.
  *
