@@ -75,8 +75,9 @@ const TAGS = [['Patch'], ['Vendor Advisory'], ['Third Party Advisory', 'VDB Entr
  * `n` records of group `nvdv2:cves` shaped as the NVD driver writes them (record schema 2), with NVD's
  * proportions measured on the real 2016 page (../shared/realdata/nvd/v2.0-feeds/nvdcve-2016.json.gz:
  * 1.7 configurations and a median of 4 CPE matches per CVE, 41% of CVEs with an AND "running on"
- * configuration, 5.5 references, one product per ~2 CVEs): CVSS 3.1 and 2.0 from NVD, a CWE, tagged
- * references, and CPE configurations with version bounds over a pool of `n / 2` products.
+ * configuration, 5.5 references, one product per ~2 CVEs, English descriptions of ~290 characters):
+ * CVSS 3.1 and 2.0 from NVD, a CWE, tagged references, and CPE configurations with version bounds
+ * over a pool of `n / 2` products.
  */
 export function* syntheticNvdRecords(n: number): Generator<VulnRecord> {
   const products = Math.max(1, Math.floor(n / 2));
@@ -111,7 +112,7 @@ export function* syntheticNvdRecords(n: number): Generator<VulnRecord> {
       id,
       namespace: 'nvdv2:cves',
       severity: (['Low', 'Medium', 'High', 'Critical'] as const)[i % 4] ?? 'Unknown',
-      description: `${id}: ${text.slice(0, 300 + (i % 500))}`,
+      description: `${id}: ${text.slice(0, 120 + (i % 300))}`,
       link: `https://nvd.nist.gov/vuln/detail/${id}`,
       aliases: [],
       status: i % 50 === 0 ? 'Awaiting Analysis' : 'Analyzed',

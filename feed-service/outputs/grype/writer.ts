@@ -95,7 +95,7 @@ export class GrypeWriter {
     this.stmt = {
       blobFind: p('SELECT id FROM temp.blob_ids WHERE digest = ?'),
       blobInsert: p('INSERT INTO blobs (value) VALUES (?)'),
-      blobIndex: p('INSERT INTO temp.blob_ids (digest, id) VALUES (?, ?)'),
+      blobClaim: p('INSERT OR IGNORE INTO temp.blob_ids (digest, id) VALUES (?, ?)'),
       vulnFind: p('SELECT id FROM temp.vuln_ids WHERE digest = ?'),
       vulnInsert: p(`INSERT INTO vulnerability_handles (name, status, published_date, modified_date, withdrawn_date, provider_id, blob_id)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
@@ -135,11 +135,13 @@ export class GrypeWriter {
   }
 
   private blobId(text: string): number {
+    // blobs.id is AUTOINCREMENT over inserts only, so the next id is known: claiming it in the index
+    // first makes a new blob cost one index insert and one row insert, and a repeated one a lookup.
     const digest = createHash('sha256').update(text).digest().subarray(0, 16);
-    const found = this.stmt['blobFind']!.get(digest) as { id: number } | undefined;
-    if (found) return found.id;
+    const next = this.counts.blobs + 1;
+    if (this.stmt['blobClaim']!.run(digest, next).changes === 0) return (this.stmt['blobFind']!.get(digest) as { id: number }).id;
     const id = Number(this.stmt['blobInsert']!.run(text).lastInsertRowid);
-    this.stmt['blobIndex']!.run(digest, id);
+    if (id !== next) throw new AirfeedError('OUTPUT_FAILED', `grype: blob ids out of step (${id}, expected ${next})`);
     this.counts.blobs++;
     return id;
   }
