@@ -19,7 +19,7 @@ import { syncDriver } from '../../feed-service/sync.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { type MirrorSpec, tempDir, writeMirror } from '../helpers/mirror.ts';
 import { makeApp, READ_TOKEN } from '../service/service-helpers.ts';
-import { LANGUAGE, putRecords } from './grype-records.ts';
+import { LANGUAGE, putRecords, RHEL } from './grype-records.ts';
 import { readZip } from './osv-helpers.ts';
 
 const SPEC: MirrorSpec = {
@@ -71,11 +71,12 @@ describe('osv-scanner databases over HTTP', () => {
   it('builds after a sync and serves ecosystems.txt and each file it implies, with their digests', async () => {
     await sync();
     await putRecords(db.sql, 'osv', 'github', LANGUAGE);
+    await putRecords(db.sql, 'redhat', 'vulnerabilities', RHEL);
     expect(await publisher.check()).toBe('built');
     const eco = await get('/osv/ecosystems.txt');
     expect(eco.status).toBe(200);
     expect(eco.headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(eco.body.toString()).toBe('Alpine\nGo\nMaven\nPyPI\nnpm\n');
+    expect(eco.body.toString()).toBe('Alpine\nGo\nMaven\nPyPI\nRed Hat\nnpm\n');
     for (const name of eco.body.toString().trim().split('\n')) {
       const zip = await get(`/osv/${encodeURIComponent(name)}/all.zip`);
       expect(zip.status, name).toBe(200);
@@ -86,10 +87,12 @@ describe('osv-scanner databases over HTTP', () => {
       expect(csv.body.toString().trim().split('\n').length, name).toBeGreaterThan(0);
     }
     expect((await get('/osv/modified_id.csv')).status).toBe(200);
+    // An ecosystem with a space in its name, percent-encoded in the URL as a mirror asks for it.
+    expect((await get('/osv/Red%20Hat/all.zip')).status).toBe(200);
     expect((await get('/osv/Debian/all.zip')).status).toBe(404);
     expect((await get('/osv/../current.json')).status).toBe(404);
     const out = (await listOutputs(db.sql)).find((o) => o.name === 'osv');
-    expect(out).toMatchObject({ groups: ['alpine:3.19', 'alpine:3.20', 'github:go', 'github:java', 'github:npm', 'github:python'], lastError: null });
+    expect(out).toMatchObject({ groups: ['alpine:3.19', 'alpine:3.20', 'github:go', 'github:java', 'github:npm', 'github:python', 'rhel:9'], lastError: null });
     expect(out!.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(out!.dataSeq).toBeGreaterThan(0);
   });
@@ -138,7 +141,7 @@ describe('osv-scanner databases over HTTP', () => {
     await setEnabled(db.sql, 'github:python', false);
     try {
       expect(await publisher.check()).toBe('built');
-      expect((await get('/osv/ecosystems.txt')).body.toString()).toBe('Alpine\nGo\nMaven\nnpm\n');
+      expect((await get('/osv/ecosystems.txt')).body.toString()).toBe('Alpine\nGo\nMaven\nRed Hat\nnpm\n');
       // The ecosystem just dropped stays downloadable from the previous build until the next one.
       expect((await get('/osv/PyPI/all.zip')).status).toBe(200);
       expect((await listOutputs(db.sql)).find((o) => o.name === 'osv')?.groups).not.toContain('github:python');
