@@ -5,8 +5,9 @@
  * `Debian`, `Ubuntu`, `PyPI`, `crates.io`):
  *
  * - `<Ecosystem>/all.zip`: one `<OSV id>.json` per vulnerability that names a package of the
- *   ecosystem, sorted by id, each the compact JSON of the OSV view (drivers/_framework/shapes/osv.ts)
- *   merged across every group that holds the id (`/v2/vulnerabilities/<id>/osv`), its zip time the
+ *   ecosystem, sorted by id, each the compact JSON of the OSV view (drivers/_framework/shapes/osv.ts):
+ *   of the one record when one group holds the id (`/v2/groups/<group>/records/<id>/osv`), else
+ *   merged across the groups that hold it (`/v2/vulnerabilities/<id>/osv`), its zip time the
  *   document's `modified`; a document goes to each ecosystem it names (a CVE fixed in Alpine and
  *   Debian is in both zips), as osv.dev routes it;
  * - `<Ecosystem>/modified_id.csv`: `<modified>,<id>` per document, newest first (then by id), times
@@ -227,9 +228,11 @@ async function spoolRecords(
   const flush = (): void => {
     if (pending.length === 0) return;
     const live = pending.filter((r) => !r.deleted);
+    const use = live.length > 0 ? live : pending;
     let merged: OsvVulnerability;
     try {
-      merged = mergeOsv((live.length > 0 ? live : pending).map(viewOf));
+      // One group's record is its view as is (a merge would also drop an upstream's repeated aliases or references).
+      merged = use.length === 1 ? viewOf(use[0]!) : mergeOsv(use.map(viewOf));
     } catch (err) {
       throw new AirfeedError('OUTPUT_FAILED', `osv: record ${pending[0]!.id} of group ${pending[0]!.group} has no OSV view: ${(err as Error).message}`, { cause: err });
     }
