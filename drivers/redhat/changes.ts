@@ -78,8 +78,8 @@ export function reachesBack(pos: Position, latestArchive: string, lists: readonl
 export function plan(previous: Position | undefined, latestArchive: string, changes: readonly ListEntry[], deletions: readonly ListEntry[]): Plan {
   const all = [...changes, ...deletions];
   const full = previous === undefined || !reachesBack(previous, latestArchive, all);
-  const from = full ? archiveAt(latestArchive) : (previous as Position).at;
-  const seenAt = new Set(full ? [] : (previous as Position).paths);
+  const from = full ? archiveAt(latestArchive) : (previous).at;
+  const seenAt = new Set(full ? [] : (previous).paths);
   const isNew = (e: ListEntry): boolean => (full ? e.at >= from : e.at > from || (e.at === from && !seenAt.has(e.path)));
   const lastChange = latestPerPath(changes.filter(isNew));
   const lastDeletion = latestPerPath(deletions.filter(isNew));
@@ -87,9 +87,9 @@ export function plan(previous: Position | undefined, latestArchive: string, chan
   const deleted = new Map<string, number>();
   for (const [p, at] of lastChange) if ((lastDeletion.get(p) ?? -Infinity) < at) changed.set(p, at);
   for (const [p, at] of lastDeletion) if ((lastChange.get(p) ?? -Infinity) <= at) deleted.set(p, at);
-  let top = full ? from : (previous as Position).at;
+  let top = full ? from : (previous).at;
   for (const e of all) if (isNew(e) && e.at > top) top = e.at;
-  const paths = new Set<string>(!full && top === (previous as Position).at ? (previous as Position).paths : []);
+  const paths = new Set<string>(!full && top === (previous).at ? (previous).paths : []);
   for (const e of all) if (isNew(e) && e.at === top) paths.add(e.path);
   return { kind: full ? 'full' : 'delta', changed: sortByKey(changed), deleted: sortByKey(deleted), position: { at: top, paths: [...paths].sort(compareStrings) } };
 }

@@ -225,7 +225,7 @@ function observe(model: VexModel, v: Vulnerability, log: Logger, where: string):
       state, evr: state === 'fixed' ? r.rpm.evr : null, productId: r.productId, cpe: r.platform.cpe, channel: r.platform.channel, advisories,
     };
     let byPkg = out.get(r.platform.major);
-    if (!byPkg) out.set(r.platform.major, (byPkg = new Map()));
+    if (!byPkg) out.set(r.platform.major, (byPkg = new Map<string, Observation[]>()));
     const key = `${r.rpm.name}\0${r.module ?? ''}`;
     const list = byPkg.get(key);
     if (list) list.push(obs);
