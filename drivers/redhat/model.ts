@@ -16,6 +16,8 @@ import { moduleComponent, rpmComponent, type RpmComponent, isSourceLevel } from 
 export type Component = { kind: 'rpm'; rpm: RpmComponent } | { kind: 'module'; stream: string };
 
 export interface Relationship {
+  /** The full product id itself: lists keep this one string instead of a copy per mention. */
+  id: string;
   /** The component (`product_reference`). */
   component: string;
   /** The platform or module-in-platform it belongs to (`relates_to_product_reference`). */
@@ -211,7 +213,7 @@ export class ModelBuilder {
     if (typeof ref !== 'string') throw shapeError(['product_reference'], 'expected a string');
     if (typeof to !== 'string') throw shapeError(['relates_to_product_reference'], 'expected a string');
     if (this.#branchesRead && !this.model.components.has(ref)) return;
-    this.model.relationships.set(fullId, { component: ref, parent: to });
+    this.model.relationships.set(fullId, { id: fullId, component: ref, parent: to });
   }
 
   /** Called when `product_tree.branches` ends: relationships to components it did not keep can be dropped. */
@@ -224,13 +226,19 @@ export class ModelBuilder {
     this.#relationshipsRead = true;
   }
 
-  /** Whether a product id in a vulnerability's lists is worth keeping. */
-  keep(id: string): boolean {
-    return !this.#relationshipsRead || this.model.relationships.has(id);
+  /** The product id to keep for one in a vulnerability's lists (the relationship's own string), or null to drop it. */
+  keep(id: string): string | null {
+    if (!this.#relationshipsRead) return id;
+    return this.model.relationships.get(id)?.id ?? null;
   }
 
   #kept(list: readonly string[]): string[] {
-    return this.#relationshipsRead ? list.filter((id) => this.model.relationships.has(id)) : [...list];
+    const out: string[] = [];
+    for (const id of list) {
+      const k = this.keep(id);
+      if (k !== null) out.push(k);
+    }
+    return out;
   }
 
   /** One element of `vulnerabilities` (its product id lists possibly already filtered). */
