@@ -20,6 +20,7 @@ interface ScanFlags {
   osRelease?: string;
   policy?: string;
   failOn?: string;
+  ignoreWillNotFix?: boolean;
 }
 
 function outputFormat(value: string): 'table' | 'json' {
@@ -35,7 +36,8 @@ function inputFormat(value: string | undefined): InputFormat | undefined {
 
 async function policyOf(flags: ScanFlags): Promise<Policy> {
   const { defaultPolicy, loadPolicy } = await import('../policy/policy.ts');
-  const policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
+  const loaded = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
+  const policy = flags.ignoreWillNotFix ? { ...loaded, ignoreWillNotFix: true, source: `${loaded.source} with --ignore-will-not-fix` } : loaded;
   if (flags.failOn === undefined) return policy;
   const failOn = SEVERITIES.find((s) => s.toLowerCase() === flags.failOn?.toLowerCase()) ?? (flags.failOn.toLowerCase() === 'none' ? 'none' : undefined);
   if (failOn === undefined) throw new AirfeedError('INPUT_INVALID', `--fail-on ${flags.failOn} is not one of ${SEVERITIES.join(', ')}, none`);
@@ -100,6 +102,7 @@ export function registerScan(program: Command): void {
     .option('--os-release <file>', "read the distro release from an os-release file (the scanned system's /etc/os-release)", inputFile('os-release file'))
     .option('--policy <file>', 'policy file, JSON or YAML (failOn, failOnUnknown, allowlist); default: fail on High and above', inputFile('policy'))
     .option('--fail-on <severity>', `override the policy's failOn: ${SEVERITIES.join(', ')}, none`)
+    .option('--ignore-will-not-fix', "do not fail on findings the vendor will not fix (the policy's ignoreWillNotFix); they are still listed")
     .addHelpText(
       'after',
       '\nExamples: ' +

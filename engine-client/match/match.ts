@@ -12,14 +12,19 @@
  * wrong "fixed" or "affected" verdict. A version the tool compares with only a warning (dpkg's
  * `3.0!-5`, Maven's `3.1.52 `) is matched normally, and the warning is reported next to the result
  * (`warnings`), naming the package, the version and, for a record's version, the vulnerability.
+ *
+ * rpm: a package of a Red Hat module stream matches only entries of its stream (rpm-module.ts);
+ * a match says the entry's state (`will_not_fix` is shown as such, and a policy may ignore it)
+ * and, for a fix published only in a subscription channel (Red Hat EUS), that channel.
  */
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
+import { type FixState, NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
 import type { AffectedRow } from '../store/types.ts';
 import { type Comparator, describeWarning, getComparator, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
 import { distroGroup, DISTRO_KINDS, groupFor, lookupName, schemeFor } from './namespaces.ts';
+import { moduleApplies } from './rpm-module.ts';
 import { inRanges } from './ranges.ts';
 
 /** One vulnerability found in one installed package. */
@@ -36,6 +41,12 @@ export interface Match {
   severity: Severity;
   /** The first fixed version; null when no fix is known. */
   fixedVersion: string | null;
+  /** What the record says about the package (`fixed`, `affected`, `will_not_fix`, `deferred`, `under_investigation`). */
+  state?: FixState;
+  /** The subscription channel the fix is published in when it is not the public one (`eus`, `esm-infra`). */
+  fixChannel?: string;
+  /** The module stream the matched entry is limited to (`nodejs:18`). */
+  module?: string;
   group: string;
   link: string | null;
   /** Where the package was found in the input. */
@@ -171,6 +182,8 @@ function recordWarnings(d: Decision, c: Candidate, row: AffectedRow, cmp: Compar
 function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | null {
   // The record says this package here never had the flaw: whatever the version, no match.
   if (row.state === 'not_affected') return null;
+  // An entry of another module stream (or of none) is about another build of the package.
+  if (!moduleApplies(c.pkg.module, row.module)) return null;
   const parsed = d.parsed;
   let cmp: Comparator;
   const scheme = schemeFor(c.pkg.kind, row.scheme);
@@ -223,7 +236,7 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
 }
 
 function matchOf(c: Candidate, row: AffectedRow, fixed: string | null): Match {
-  return {
+  const m: Match = {
     package: c.pkg.name,
     installedVersion: c.pkg.version,
     kind: c.pkg.kind,
@@ -235,7 +248,11 @@ function matchOf(c: Candidate, row: AffectedRow, fixed: string | null): Match {
     group: row.group,
     link: row.link,
     location: c.pkg.location,
+    state: row.state,
   };
+  if (row.channel && fixed !== null) m.fixChannel = row.channel;
+  if (row.module) m.module = row.module;
+  return m;
 }
 
 /** What `--distro` to suggest for packages of a distro kind that came without a release. */

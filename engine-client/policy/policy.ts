@@ -6,6 +6,8 @@
  * ```yaml
  * failOn: High            # Unknown < Negligible < Low < Medium < High < Critical; "none" never fails
  * failOnUnknown: false    # also fail on matches whose severity the feed does not know
+ * ignoreWillNotFix: false # do not fail on findings the vendor will not fix (Red Hat "Will not fix",
+ *                         # "Out of support scope"; Ubuntu "ignored"): they are listed, not judged
  * allowlist:
  *   - id: CVE-2024-0001
  *     package: openssl    # optional: installed or matched (source) name
@@ -32,6 +34,7 @@ const AllowEntry = z.strictObject({
 export const PolicyFile = z.strictObject({
   failOn: z.enum([...SEVERITIES, 'none']).default('High'),
   failOnUnknown: z.boolean().default(false),
+  ignoreWillNotFix: z.boolean().default(false),
   allowlist: z.array(AllowEntry).default([]),
 });
 
@@ -46,6 +49,8 @@ export interface AllowlistEntry {
 export interface Policy {
   failOn: Severity | 'none';
   failOnUnknown: boolean;
+  /** Findings in state `will_not_fix` are listed as ignored instead of judged (default false). */
+  ignoreWillNotFix?: boolean;
   allowlist: AllowlistEntry[];
   /** Where it came from, for messages. */
   source: string;
@@ -75,10 +80,11 @@ export function parsePolicy(text: string, source: string): Policy {
     const at = issue?.path.length ? issue.path.join('.') : '(top level)';
     throw new AirfeedError('POLICY_INVALID', `${source}: ${at}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
   }
-  const { failOn, failOnUnknown, allowlist } = parsed.data;
+  const { failOn, failOnUnknown, ignoreWillNotFix, allowlist } = parsed.data;
   return {
     failOn,
     failOnUnknown,
+    ...(ignoreWillNotFix ? { ignoreWillNotFix } : {}),
     source,
     allowlist: allowlist.map((e) => ({
       id: e.id,
@@ -100,6 +106,8 @@ export interface Verdict {
   policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean };
   /** Matches that fail the policy. */
   violations: Match[];
+  /** Will-not-fix matches the policy ignores (`ignoreWillNotFix`); absent when it does not. */
+  ignored?: Match[];
   /** Matches an allowlist entry accepted, with the entry. */
   allowed: { match: Match; entry: AllowlistEntry }[];
   /** Allowlist entries past their expiry (they no longer apply). */
@@ -121,7 +129,12 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
   const violations: Match[] = [];
   const allowed: { match: Match; entry: AllowlistEntry }[] = [];
   const threshold = policy.failOn === 'none' ? Infinity : SEVERITY_RANK[policy.failOn];
+  const ignored: Match[] = [];
   for (const m of matches) {
+    if (policy.ignoreWillNotFix === true && m.state === 'will_not_fix') {
+      ignored.push(m);
+      continue;
+    }
     const entry = live.find((e) => covers(e, m));
     if (entry) {
       used.add(entry);
@@ -135,6 +148,7 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
     pass: violations.length === 0,
     policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown },
     violations,
+    ...(policy.ignoreWillNotFix === true ? { ignored } : {}),
     allowed,
     expired,
     unused: live.filter((e) => !used.has(e)),

@@ -23,11 +23,13 @@ export interface ScanReport {
 /** The JSON document `scan --format json` prints (stable field names; see README "Scan output"). */
 export function reportJson(r: ScanReport): Record<string, unknown> {
   const allowedKeys = new Set(r.verdict.allowed.map((a) => a.match));
+  const ignoredKeys = new Set(r.verdict.ignored ?? []);
   const failing = new Set(r.verdict.violations);
   return {
     input: r.input,
     scannedAt: r.scannedAt,
     distro: r.result.distro ? `${r.result.distro.id}:${r.result.distro.release}` : null,
+    ...(r.result.distro?.rebuild ? { distroMatchedAs: rebuildNote(r.result.distro.rebuild, r.result.distro.id, r.result.distro.release) } : {}),
     packages: r.result.packages,
     groups: r.result.groups,
     unchecked: r.result.unchecked,
@@ -35,7 +37,7 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
     skipped: r.skipped ?? [],
     matches: r.result.matches.map((m) => ({
       ...m,
-      policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : 'pass',
+      policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : ignoredKeys.has(m) ? 'ignored' : 'pass',
     })),
     problems: r.result.problems,
     warnings: r.result.warnings,
@@ -48,6 +50,21 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
       unusedAllowlist: r.verdict.unused,
     },
   };
+}
+
+/** `rocky 9 is matched against Red Hat's data for RHEL 9 (rhel:9)`: a rebuild matched against its upstream's advisories. */
+export function rebuildNote(rebuild: string, id: string, release: string): string {
+  const upstream = id === 'rhel' ? `Red Hat's data for RHEL ${release}` : `the data of ${id} ${release}`;
+  return `${rebuild} ${release} is matched against ${upstream} (${id}:${release}); fixes ${rebuild} ships later or differently are not known to it`;
+}
+
+/** `7.76.1-26.el9_3.2 (eus only)`, `(no fix)`, `(will not fix)`. */
+function fixedText(m: Match): string {
+  if (m.fixedVersion !== null) return m.fixChannel ? `${m.fixedVersion} (${m.fixChannel} only)` : m.fixedVersion;
+  if (m.state === 'will_not_fix') return '(will not fix)';
+  if (m.state === 'deferred') return '(fix deferred)';
+  if (m.state === 'under_investigation') return '(under investigation)';
+  return '(no fix)';
 }
 
 function table(headers: string[], rows: string[][]): string[] {
@@ -66,6 +83,7 @@ export function reportTable(r: ScanReport): string {
   const out: string[] = [];
   const failing = new Set(r.verdict.violations);
   const allowed = new Map(r.verdict.allowed.map((a) => [a.match, a.entry]));
+  const ignored = new Set(r.verdict.ignored ?? []);
   const distro = r.result.distro ? `${r.result.distro.id}:${r.result.distro.release}` : 'no distro';
   const n = r.result.matches.length;
   out.push(`${r.input.file} (${r.input.format}, ${distro}): ${r.result.packages} packages, ${n} ${n === 1 ? 'vulnerability' : 'vulnerabilities'}`);
@@ -77,12 +95,14 @@ export function reportTable(r: ScanReport): string {
       matchedAs(m),
       m.vulnId,
       m.severity,
-      m.fixedVersion ?? '(no fix)',
-      m.group,
-      failing.has(m) ? 'FAIL' : allowed.has(m) ? 'allowed' : '',
+      fixedText(m),
+      m.module ? `${m.group} [${m.module}]` : m.group,
+      failing.has(m) ? 'FAIL' : allowed.has(m) ? 'allowed' : ignored.has(m) ? 'ignored' : '',
     ]);
     out.push(...table(['PACKAGE', 'INSTALLED', 'MATCHED AS', 'VULNERABILITY', 'SEVERITY', 'FIXED IN', 'GROUP', 'POLICY'], rows));
   }
+  if (r.result.distro?.rebuild) out.push(`note: ${rebuildNote(r.result.distro.rebuild, r.result.distro.id, r.result.distro.release)}`);
+  if (ignored.size > 0) out.push(`note: ${ignored.size} will-not-fix ${ignored.size === 1 ? 'finding is' : 'findings are'} ignored by the policy (ignoreWillNotFix)`);
   if (r.skipped && r.skipped.length > 0) out.push(`note: ${r.skipped.length} input entries not scanned (${r.skipped[0]?.reason ?? ''}${r.skipped.length > 1 ? ', …' : ''}); --format json lists them`);
   for (const u of r.result.unchecked) out.push(`note: ${u.packages} ${u.packages === 1 ? 'package' : 'packages'} not checked: the engine holds no data for ${u.group}`);
   for (const a of r.dataAge ?? []) if (a.stale) out.push(`warning: data for ${a.group} is stale (last update ${a.updatedAt ?? 'never'}); sync or import a newer bundle`);

@@ -180,9 +180,9 @@ export async function writeGroup(tx: Tx, input: GroupWrite): Promise<WriteResult
     select count(*)::int as n from kept`;
   await tx`delete from affected a using engine_changed c where a.group_name = ${group} and a.vuln_id = c.id`;
   await tx`
-    insert into affected (group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, severity, link)
+    insert into affected (group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, module, severity, link)
     select ${group}, f.id, e.pos::int, e.entry->>'package', e.entry->>'key', e.entry->>'scheme', e.entry->>'state', e.entry->>'fixed',
-           nullif(e.entry->'ranges', 'null'::jsonb), nullif(e.entry->'versions', 'null'::jsonb), e.entry->>'channel', f.severity, f.link
+           nullif(e.entry->'ranges', 'null'::jsonb), nullif(e.entry->'versions', 'null'::jsonb), e.entry->>'channel', e.entry->>'module', f.severity, f.link
     from engine_changed c join engine_final f on f.id = c.id
     cross join lateral jsonb_array_elements(f.affected) with ordinality as e(entry, pos)`;
 

@@ -45,6 +45,8 @@ const noProgress = { phase: () => undefined, tick: () => undefined };
 const MATRIX: Record<string, { target: string; on404: 'error' | 'absent' }> = {
   // A branch the index lists without main.json is logged and skipped (drivers/alpine/fetch.ts).
   alpine: { target: 'v3.20/main.json', on404: 'absent' },
+  // Red Hat's change list is what every run reads conditionally; without it the driver cannot tell what changed.
+  redhat: { target: 'changes.csv', on404: 'error' },
 };
 
 /** An autoindex-like listing of `dir` (`/`, `/v3.20/`) over the mirror's files, as nginx serves a mirror. */

@@ -10,8 +10,8 @@
  * next to the floor on the same machine: `psql COPY (select group_name, id, doc from records …) TO`
  * a file, the same rows the export reads.
  *
- *   node --import tsx scripts/bench/osv.ts
- *   node --import tsx scripts/bench/osv.ts child <url> <dir>
+ *   node --import tsx scripts/bench/osv-export.ts
+ *   node --import tsx scripts/bench/osv-export.ts child <url> <dir>
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
