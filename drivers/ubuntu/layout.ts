@@ -31,8 +31,11 @@ export async function treeFiles(root: string): Promise<string[]> {
       throw err;
     });
     for (const e of entries) {
-      if (!e.isFile() || !e.name.endsWith('.json')) continue;
-      out.push(path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+      if (!e.name.endsWith('.json')) continue;
+      const full = path.join(e.parentPath, e.name);
+      // A mirror may link its files in (a symbolic link to a file counts as the file).
+      if (!e.isFile() && !(e.isSymbolicLink() && (await fs.stat(full).then((s) => s.isFile(), () => false)))) continue;
+      out.push(path.relative(root, full).split(path.sep).join('/'));
     }
   }
   return out.sort(compareStrings);
