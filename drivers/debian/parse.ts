@@ -176,7 +176,7 @@ async function* groupRecords(dir: string, group: string, range: ByteRange, manif
       count++;
       yield recordOf(group, id, entries, await meta.get(id), manifest);
     }
-    log.info({ group, records: count }, 'debian: group parsed');
+    log.info({ records: count }, 'debian: group parsed');
   } finally {
     await meta.close();
   }

@@ -210,7 +210,7 @@ async function* groupRecords(dir: string, group: string, range: ByteRange, log: 
     }
     const r = await finish();
     if (r) yield r;
-    log.info({ group, records: count, advisoriesWithoutEntry: orphans }, 'ubuntu: group parsed');
+    log.info({ records: count, advisoriesWithoutEntry: orphans }, 'ubuntu: group parsed');
   } finally {
     await metas.close();
   }
