@@ -72,4 +72,21 @@ describe('verdicts', () => {
     expect(v.violations.map((x) => x.vulnId)).toEqual(['CVE-C']);
     expect(v.allowed.map((a) => a.match.vulnId)).toEqual(['CVE-H']);
   });
+  it('ignoreWontFix leaves will-not-fix and deferred matches out of the verdict, reporting them as ignored', () => {
+    const states = [
+      { ...m('CVE-W', 'High'), state: 'will_not_fix' as const, fixedVersion: null },
+      { ...m('CVE-D', 'High'), state: 'deferred' as const, fixedVersion: null },
+      { ...m('CVE-A', 'High'), state: 'affected' as const, fixedVersion: null },
+      { ...m('CVE-F', 'High') },
+    ];
+    expect(evaluatePolicy(states, defaultPolicy(), now).violations.map((x) => x.vulnId)).toEqual(['CVE-W', 'CVE-D', 'CVE-A', 'CVE-F']);
+    const p = parsePolicy('ignoreWontFix: true\n', 'p');
+    const v = evaluatePolicy(states, p, now);
+    expect(v.violations.map((x) => x.vulnId)).toEqual(['CVE-A', 'CVE-F']);
+    expect(v.ignored.map((x) => x.vulnId)).toEqual(['CVE-W', 'CVE-D']);
+    expect(v.policy.ignoreWontFix).toBe(true);
+    // An allowlist entry still wins over the ignore rule.
+    const both = evaluatePolicy(states, parsePolicy('ignoreWontFix: true\nallowlist:\n  - {id: CVE-W, reason: accepted}\n', 'p'), now);
+    expect([both.allowed.map((a) => a.match.vulnId), both.ignored.map((x) => x.vulnId)]).toEqual([['CVE-W'], ['CVE-D']]);
+  });
 });
