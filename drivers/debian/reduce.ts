@@ -20,12 +20,12 @@ import { AirfeedError } from '../_framework/errors.ts';
 import { type ByteRange, LineSorter } from '../_framework/line-sort.ts';
 import { distroGroup, releaseOfCodename } from '../_framework/names.ts';
 import { openDecoded } from '../_framework/read/decompress.ts';
-import { jsonObject } from '../_framework/read/json.ts';
 import { parseWith } from '../_framework/read/validate.ts';
 import { compareStrings } from '../_framework/strings.ts';
 import { sha256File } from '../_framework/workspace.ts';
 import { AdvisoryIndex } from './advisories.ts';
 import { JSON_KEYS, type JsonKey, LIST_KEYS } from './layout.ts';
+import { topLevelMembers } from './members.ts';
 import { packageFact, ReleaseEntry, releasesOf, SourceEntry } from './tracker.ts';
 
 /** The driver's parser version (Driver.parserVersion): bump it whenever parse output changes for the same input. */
@@ -150,7 +150,7 @@ async function build(
   let sources = 0;
   let issues = 0;
   const { stream } = await openDecoded(path.join(workspace, inputs.json), { label });
-  for await (const { key: source, value } of jsonObject(stream, { label }).items()) {
+  for await (const { key: source, value } of topLevelMembers(stream, label)) {
     sources++;
     cleanName(source, 'source package', inputs.json);
     const entry = parseWith(SourceEntry, value, { label: `${label}: ${source}`, what: 'not a tracker source entry' });
