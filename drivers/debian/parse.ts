@@ -42,17 +42,17 @@ export async function debianGroups(workspace: string): Promise<GroupInfo[]> {
   return (prepared?.manifest.groups ?? []).map((g) => ({ name: g.name, description: groupDescription(g.name) }));
 }
 
-/** The shared text of issues, read forward in id order alongside a group's lines. */
+/** The shared text of issues, read forward in id order alongside a group's lines; a line's JSON is parsed only when its id is asked for. */
 class MetaCursor {
   readonly #lines: AsyncGenerator<string>;
-  #pending: { id: string; description: string; scope: string } | undefined;
+  #pending: { id: string; json: string } | undefined;
   #done = false;
 
   constructor(file: string) {
     this.#lines = fileLines(file);
   }
 
-  async #next(): Promise<{ id: string; description: string; scope: string } | undefined> {
+  async #next(): Promise<{ id: string; json: string } | undefined> {
     if (this.#pending) {
       const p = this.#pending;
       this.#pending = undefined;
@@ -64,9 +64,9 @@ class MetaCursor {
       this.#done = true;
       return undefined;
     }
-    const [id = '', , json = '[]'] = n.value.split('\t');
-    const [description = '', scope = ''] = JSON.parse(json) as string[];
-    return { id, description, scope };
+    const t1 = n.value.indexOf('\t');
+    const t2 = n.value.indexOf('\t', t1 + 1);
+    return { id: n.value.slice(0, t1), json: n.value.slice(t2 + 1) };
   }
 
   /** The first non-empty description and scope of `id` (ids asked in increasing order). */
@@ -81,8 +81,10 @@ class MetaCursor {
         this.#pending = m;
         break;
       }
-      if (description === '') description = m.description;
-      if (scope === '') scope = m.scope;
+      if (description !== '' && scope !== '') continue;
+      const [d = '', sc = ''] = JSON.parse(m.json) as string[];
+      if (description === '') description = d;
+      if (scope === '') scope = sc;
     }
     return { description, scope };
   }

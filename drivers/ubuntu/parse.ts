@@ -45,17 +45,17 @@ export async function ubuntuGroups(workspace: string): Promise<GroupInfo[]> {
   return (prepared?.manifest.groups ?? []).map((g) => ({ name: g.name, description: groupDescription(g.name) }));
 }
 
-/** The meta lines, read forward in id order alongside a group's lines. */
+/** The meta lines, read forward in id order alongside a group's lines; a line's JSON is parsed only when its id is asked for. */
 class MetaCursor {
   readonly #lines: AsyncGenerator<string>;
-  #pending: { id: string; meta: MetaLine } | undefined;
+  #pending: { id: string; json: string } | undefined;
   #done = false;
 
   constructor(file: string) {
     this.#lines = fileLines(file);
   }
 
-  async #next(): Promise<{ id: string; meta: MetaLine } | undefined> {
+  async #next(): Promise<{ id: string; json: string } | undefined> {
     if (this.#pending) {
       const p = this.#pending;
       this.#pending = undefined;
@@ -68,7 +68,7 @@ class MetaCursor {
       return undefined;
     }
     const tab = n.value.indexOf('\t');
-    return { id: n.value.slice(0, tab), meta: JSON.parse(n.value.slice(tab + 1)) as MetaLine };
+    return { id: n.value.slice(0, tab), json: n.value.slice(tab + 1) };
   }
 
   /** The shared fields of `id` (ids asked in increasing order); two documents for one id are SOURCE_INVALID. */
@@ -82,8 +82,9 @@ class MetaCursor {
         this.#pending = m;
         break;
       }
-      if (found) throw new AirfeedError('SOURCE_INVALID', `ubuntu: ${found.f} and ${m.meta.f} are both record ${id}`);
-      found = m.meta;
+      const meta = JSON.parse(m.json) as MetaLine;
+      if (found) throw new AirfeedError('SOURCE_INVALID', `ubuntu: ${found.f} and ${meta.f} are both record ${id}`);
+      found = meta;
     }
     return found;
   }

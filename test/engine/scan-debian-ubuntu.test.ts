@@ -197,5 +197,15 @@ describe("this machine's dpkg database", skipUnless(thisMachine && isDebian12, '
     const installed = new Map(q.stdout.trim().split('\n').map((l) => l.split(' ')).filter((f) => f[0] === 'installed').map((f) => [f[1] ?? '', `${f[2] ?? ''} ${f[3] ?? ''}`]));
     expect(doc.packages).toBe(installed.size);
     for (const m of doc.matches) expect(`${m.matchedName} ${m.matchedVersion}`, m.package).toBe(installed.get(m.package));
+    expect(doc.matches.length).toBeGreaterThan(0);
+  });
+
+  it('gives the same matches from the bundle-fed engine as from the online one', async () => {
+    const inv = await parseInput('/var/lib/dpkg/status');
+    const distro = { id: 'debian', release: '12' };
+    const a = await scan(online.sql, inv, { distro });
+    const b = await scan(offline.sql, inv, { distro });
+    expect(b.matches).toEqual(a.matches);
+    expect(a.matches.length).toBeGreaterThan(0);
   });
 });

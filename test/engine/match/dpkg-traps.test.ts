@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { FixState } from '../../../drivers/_framework/record.ts';
 import { dpkg } from '../../../drivers/_framework/versions/dpkg.ts';
 import { parseDpkgStatus } from '../../../engine-client/inputs/dpkg-status.ts';
+import { parsePurl, purlSource } from '../../../engine-client/inputs/purl.ts';
 import type { InstalledPackage, Inventory } from '../../../engine-client/inputs/types.ts';
 import { matchInventory, matchKey } from '../../../engine-client/match/match.ts';
 import type { AffectedRow } from '../../../engine-client/store/types.ts';
@@ -47,6 +48,15 @@ describe('binary and source traps', () => {
     // By the binary's version (epoch 1) the fix would look installed long ago: a miss.
     expect(dpkg.compare('1:1.1.2-0+deb12u1', '1.1.2-0+deb12u2')).toBe(1);
     expect(r.matches.map((m) => [m.package, m.matchedName, m.matchedVersion, m.fixedVersion])).toEqual([['libbpf1', 'libbpf', '1.1.2-0+deb12u1', '1.1.2-0+deb12u2']]);
+  });
+
+  it('an SBOM says the same through syft\'s purl qualifier: upstream=libbpf@1.1.2-0+deb12u1 on libbpf1 1:1.1.2-0+deb12u1', async () => {
+    const purl = parsePurl('pkg:deb/debian/libbpf1@1%3A1.1.2-0%2Bdeb12u1?arch=amd64&upstream=libbpf%401.1.2-0%2Bdeb12u1&distro=debian-12');
+    const source = purlSource(purl, '1:1.1.2-0+deb12u1');
+    expect(source).toEqual({ name: 'libbpf', version: '1.1.2-0+deb12u1' });
+    const rows = [row('debian:12', 'CVE-2099-0001', 'libbpf', 'fixed', '1.1.2-0+deb12u2')];
+    const r = await run(rows, [deb('libbpf1', '1:1.1.2-0+deb12u1', source)], DEBIAN_12);
+    expect(r.matches.map((m) => m.matchedVersion)).toEqual(['1.1.2-0+deb12u1']);
   });
 
   it('a source with an epoch shared by its binaries keeps it (xserver-xorg-core 2:1.20.11-1+deb11u5 from xorg-server)', async () => {
