@@ -5,11 +5,13 @@
 import { AirfeedError } from './_framework/errors.ts';
 import type { Driver } from './_framework/types.ts';
 import { alpine } from './alpine/index.ts';
+import { debian } from './debian/index.ts';
 import { kev } from './kev/index.ts';
 import { redhat } from './redhat/index.ts';
+import { ubuntu } from './ubuntu/index.ts';
 
 /** All drivers, sorted by id. */
-export const DRIVERS: readonly Driver[] = [alpine, kev, redhat];
+export const DRIVERS: readonly Driver[] = [alpine, debian, kev, redhat, ubuntu];
 
 /** Looks a driver up by id; throws DRIVER_UNKNOWN listing the known ids. */
 export function getDriver(id: string): Driver {

@@ -16,6 +16,7 @@ const SUITES = {
   cvss: 'cvss.ts',
   readers: 'readers.ts',
   grype: 'grype.ts',
+  debian: 'debian.ts',
   'osv-export': 'osv-export.ts',
   redhat: 'redhat.ts',
 };

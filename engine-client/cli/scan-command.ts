@@ -20,7 +20,8 @@ interface ScanFlags {
   osRelease?: string;
   policy?: string;
   failOn?: string;
-  ignoreWillNotFix?: boolean;
+  ubuntuPro?: boolean;
+  ignoreWontFix?: boolean;
 }
 
 function outputFormat(value: string): 'table' | 'json' {
@@ -36,8 +37,8 @@ function inputFormat(value: string | undefined): InputFormat | undefined {
 
 async function policyOf(flags: ScanFlags): Promise<Policy> {
   const { defaultPolicy, loadPolicy } = await import('../policy/policy.ts');
-  const loaded = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
-  const policy = flags.ignoreWillNotFix ? { ...loaded, ignoreWillNotFix: true, source: `${loaded.source} with --ignore-will-not-fix` } : loaded;
+  const policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
+  if (flags.ignoreWontFix) Object.assign(policy, { ignoreWontFix: true, source: `${policy.source} with --ignore-wont-fix` });
   if (flags.failOn === undefined) return policy;
   const failOn = SEVERITIES.find((s) => s.toLowerCase() === flags.failOn?.toLowerCase()) ?? (flags.failOn.toLowerCase() === 'none' ? 'none' : undefined);
   if (failOn === undefined) throw new AirfeedError('INPUT_INVALID', `--fail-on ${flags.failOn} is not one of ${SEVERITIES.join(', ')}, none`);
@@ -47,16 +48,22 @@ async function policyOf(flags: ScanFlags): Promise<Policy> {
 /** Scans one input; returns the report (the caller prints it and sets the exit code). */
 export async function scan(file: string, flags: ScanFlags, now: Date): Promise<ScanReport> {
   // Matching, policy and store modules load on use, so that `--help` and `--version` start fast.
-  const [{ checkDistro, matchInventory }, { evaluatePolicy }, { groupStatus, listGroups, lookupAffected }] = await Promise.all([
+  const [{ checkDistro, matchInventory }, { evaluatePolicy }, { groupStatus, listGroups, lookupAffected }, { lookupAdvisories }] = await Promise.all([
     import('../match/match.ts'),
     import('../policy/policy.ts'),
     import('../store/status.ts'),
+    import('../store/advisories.ts'),
   ]);
   const format = inputFormat(flags.inputFormat);
   const inventory = await parseInput(file, format === undefined ? {} : { format });
   let distro: Distro | undefined;
   if (flags.distro !== undefined) distro = parseDistroFlag(flags.distro);
   else if (flags.osRelease !== undefined) distro = await readOsRelease(flags.osRelease);
+  let distroSource: string | undefined;
+  if (distro === undefined && inventory.distro === undefined) {
+    const beside = await (await import('../inputs/root-os-release.ts')).osReleaseBeside(file, inventory.format);
+    if (beside) ({ distro, file: distroSource } = beside);
+  }
   checkDistro(inventory, distro ?? inventory.distro);
   const policy = await policyOf(flags);
   return withEngine(async (ctx) => {
@@ -67,6 +74,8 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
       lookup: (group, names) => lookupAffected(sql, group, names),
       available: new Set(groups.map((g) => g.name)),
       ...(distro ? { distro } : {}),
+      ...(flags.ubuntuPro ? { ubuntuPro: true } : {}),
+      advisories: (keys) => lookupAdvisories(sql, keys),
     });
     const consulted = new Set(result.groups.map((g) => g.name));
     const dataAge = groups
@@ -80,6 +89,7 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
       scannedAt: now.toISOString(),
       dataAge,
       ...(inventory.skipped ? { skipped: inventory.skipped } : {}),
+      ...(distroSource ? { distroSource } : {}),
     };
   });
 }
@@ -102,13 +112,15 @@ export function registerScan(program: Command): void {
     .option('--os-release <file>', "read the distro release from an os-release file (the scanned system's /etc/os-release)", inputFile('os-release file'))
     .option('--policy <file>', 'policy file, JSON or YAML (failOn, failOnUnknown, allowlist); default: fail on High and above', inputFile('policy'))
     .option('--fail-on <severity>', `override the policy's failOn: ${SEVERITIES.join(', ')}, none`)
-    .option('--ignore-will-not-fix', "do not fail on findings the vendor will not fix (the policy's ignoreWillNotFix); they are still listed")
+    .option('--ubuntu-pro', 'the scanned machine has Ubuntu Pro: fixes published in its ESM channels count as available (default: only when the input holds an ESM package)')
+    .option('--ignore-wont-fix', "do not fail on matches the vendor will not fix or has deferred (the policy's ignoreWontFix); they are still reported")
     .addHelpText(
       'after',
       '\nExamples: ' +
         '  airfeed-engine scan /lib/apk/db/installed --distro alpine:3.20 ' +
         '  airfeed-engine scan sbom.cdx.json --policy policy.yaml --format json > result.json\n' +
-        '  airfeed-engine scan status --input-format dpkg-status --os-release os-release --fail-on critical',
+        '  airfeed-engine scan status --input-format dpkg-status --os-release os-release --fail-on critical\n' +
+        '  airfeed-engine scan /var/lib/dpkg/status          (the release from /etc/os-release beside it)',
     )
     .action(async (file: string, flags: ScanFlags) => {
       const output = outputFormat(flags.format);

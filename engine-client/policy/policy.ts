@@ -6,8 +6,8 @@
  * ```yaml
  * failOn: High            # Unknown < Negligible < Low < Medium < High < Critical; "none" never fails
  * failOnUnknown: false    # also fail on matches whose severity the feed does not know
- * ignoreWillNotFix: false # do not fail on findings the vendor will not fix (Red Hat "Will not fix",
- *                         # "Out of support scope"; Ubuntu "ignored"): they are listed, not judged
+ * ignoreWontFix: false    # do not fail on matches the vendor will not fix or has deferred (Debian
+ *                         # <ignored>/<postponed>, Ubuntu ignored/deferred): still reported, as "ignored"
  * allowlist:
  *   - id: CVE-2024-0001
  *     package: openssl    # optional: installed or matched (source) name
@@ -34,7 +34,7 @@ const AllowEntry = z.strictObject({
 export const PolicyFile = z.strictObject({
   failOn: z.enum([...SEVERITIES, 'none']).default('High'),
   failOnUnknown: z.boolean().default(false),
-  ignoreWillNotFix: z.boolean().default(false),
+  ignoreWontFix: z.boolean().default(false),
   allowlist: z.array(AllowEntry).default([]),
 });
 
@@ -49,8 +49,8 @@ export interface AllowlistEntry {
 export interface Policy {
   failOn: Severity | 'none';
   failOnUnknown: boolean;
-  /** Findings in state `will_not_fix` are listed as ignored instead of judged (default false). */
-  ignoreWillNotFix?: boolean;
+  /** Matches in state `will_not_fix` or `deferred` do not fail the policy (they are reported as ignored). */
+  ignoreWontFix?: boolean;
   allowlist: AllowlistEntry[];
   /** Where it came from, for messages. */
   source: string;
@@ -80,11 +80,11 @@ export function parsePolicy(text: string, source: string): Policy {
     const at = issue?.path.length ? issue.path.join('.') : '(top level)';
     throw new AirfeedError('POLICY_INVALID', `${source}: ${at}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
   }
-  const { failOn, failOnUnknown, ignoreWillNotFix, allowlist } = parsed.data;
+  const { failOn, failOnUnknown, ignoreWontFix, allowlist } = parsed.data;
   return {
     failOn,
     failOnUnknown,
-    ...(ignoreWillNotFix ? { ignoreWillNotFix } : {}),
+    ...(ignoreWontFix ? { ignoreWontFix } : {}),
     source,
     allowlist: allowlist.map((e) => ({
       id: e.id,
@@ -103,11 +103,11 @@ export async function loadPolicy(file: string): Promise<Policy> {
 
 export interface Verdict {
   pass: boolean;
-  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean };
+  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean; ignoreWontFix: boolean };
   /** Matches that fail the policy. */
   violations: Match[];
-  /** Will-not-fix matches the policy ignores (`ignoreWillNotFix`); absent when it does not. */
-  ignored?: Match[];
+  /** Matches the vendor will not fix or has deferred, left out by `ignoreWontFix` (reported, never failing). */
+  ignored: Match[];
   /** Matches an allowlist entry accepted, with the entry. */
   allowed: { match: Match; entry: AllowlistEntry }[];
   /** Allowlist entries past their expiry (they no longer apply). */
@@ -128,17 +128,18 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
   const used = new Set<AllowlistEntry>();
   const violations: Match[] = [];
   const allowed: { match: Match; entry: AllowlistEntry }[] = [];
-  const threshold = policy.failOn === 'none' ? Infinity : SEVERITY_RANK[policy.failOn];
   const ignored: Match[] = [];
+  const ignoreWontFix = policy.ignoreWontFix === true;
+  const threshold = policy.failOn === 'none' ? Infinity : SEVERITY_RANK[policy.failOn];
   for (const m of matches) {
-    if (policy.ignoreWillNotFix === true && m.state === 'will_not_fix') {
-      ignored.push(m);
-      continue;
-    }
     const entry = live.find((e) => covers(e, m));
     if (entry) {
       used.add(entry);
       allowed.push({ match: m, entry });
+      continue;
+    }
+    if (ignoreWontFix && (m.state === 'will_not_fix' || m.state === 'deferred')) {
+      ignored.push(m);
       continue;
     }
     const rank = SEVERITY_RANK[m.severity];
@@ -146,9 +147,9 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
   }
   return {
     pass: violations.length === 0,
-    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown },
+    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, ignoreWontFix },
     violations,
-    ...(policy.ignoreWillNotFix === true ? { ignored } : {}),
+    ignored,
     allowed,
     expired,
     unused: live.filter((e) => !used.has(e)),

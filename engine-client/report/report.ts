@@ -18,18 +18,22 @@ export interface ScanReport {
   dataAge?: { group: string; updatedAt: string | null; stale: boolean }[];
   /** Input entries that could not be matched (unknown package type, no version). */
   skipped?: SkippedEntry[];
+  /** Where the distro release came from when the scan found it itself (`/etc/os-release` beside the scanned dpkg database). */
+  distroSource?: string;
 }
 
 /** The JSON document `scan --format json` prints (stable field names; see README "Scan output"). */
 export function reportJson(r: ScanReport): Record<string, unknown> {
   const allowedKeys = new Set(r.verdict.allowed.map((a) => a.match));
-  const ignoredKeys = new Set(r.verdict.ignored ?? []);
   const failing = new Set(r.verdict.violations);
+  const ignored = new Set(r.verdict.ignored);
   return {
     input: r.input,
     scannedAt: r.scannedAt,
     distro: r.result.distro ? `${r.result.distro.id}:${r.result.distro.release}` : null,
     ...(r.result.distro?.rebuild ? { distroMatchedAs: rebuildNote(r.result.distro.rebuild, r.result.distro.id, r.result.distro.release) } : {}),
+    ...(r.distroSource ? { distroSource: r.distroSource } : {}),
+    ...(r.result.ubuntuPro ? { ubuntuPro: r.result.ubuntuPro } : {}),
     packages: r.result.packages,
     groups: r.result.groups,
     unchecked: r.result.unchecked,
@@ -37,7 +41,7 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
     skipped: r.skipped ?? [],
     matches: r.result.matches.map((m) => ({
       ...m,
-      policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : ignoredKeys.has(m) ? 'ignored' : 'pass',
+      policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : ignored.has(m) ? 'ignored' : 'pass',
     })),
     problems: r.result.problems,
     warnings: r.result.warnings,
@@ -45,6 +49,7 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
       pass: r.verdict.pass,
       ...r.verdict.policy,
       violations: r.verdict.violations.length,
+      ignored: r.verdict.ignored.length,
       allowed: r.verdict.allowed.map((a) => ({ id: a.match.vulnId, package: a.match.package, reason: a.entry.reason, expires: a.entry.expires ?? null })),
       expiredAllowlist: r.verdict.expired,
       unusedAllowlist: r.verdict.unused,
@@ -58,19 +63,15 @@ export function rebuildNote(rebuild: string, id: string, release: string): strin
   return `${rebuild} ${release} is matched against ${upstream} (${id}:${release}); fixes ${rebuild} ships later or differently are not known to it`;
 }
 
-/** `7.76.1-26.el9_3.2 (eus only)`, `(no fix)`, `(will not fix)`. */
-function fixedText(m: Match): string {
-  if (m.fixedVersion !== null) return m.fixChannel ? `${m.fixedVersion} (${m.fixChannel} only)` : m.fixedVersion;
-  if (m.state === 'will_not_fix') return '(will not fix)';
-  if (m.state === 'deferred') return '(fix deferred)';
-  if (m.state === 'under_investigation') return '(under investigation)';
-  return '(no fix)';
-}
-
 function table(headers: string[], rows: string[][]): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(headers), ...rows.map(line)];
+}
+
+function advisoryText(m: Match): string {
+  const ids = (m.advisories ?? []).map((a) => a.id);
+  return ids.length <= 2 ? ids.join(',') : `${ids.slice(0, 2).join(',')},+${ids.length - 2}`;
 }
 
 function matchedAs(m: Match): string {
@@ -78,15 +79,37 @@ function matchedAs(m: Match): string {
   return m.matchedName === m.package ? `@${m.matchedVersion}` : `${m.matchedName} ${m.matchedVersion}`;
 }
 
+/** What the FIXED IN column says: the fix to install, or why there is none. */
+export function fixText(m: Match): string {
+  if (m.fixedVersion !== null) return m.fixedVersion;
+  if (m.unavailableFix) return `(${m.unavailableFix.version} needs ${m.unavailableFix.channel.startsWith('esm') ? 'Ubuntu Pro' : 'the subscription channel'} ${m.unavailableFix.channel})`;
+  switch (m.state) {
+    case 'will_not_fix':
+      return "(won't fix)";
+    case 'deferred':
+      return '(deferred)';
+    case 'under_investigation':
+      return '(under investigation)';
+    default:
+      return '(no fix)';
+  }
+}
+
 /** The table `scan` prints for people, with a summary and the verdict. */
 export function reportTable(r: ScanReport): string {
   const out: string[] = [];
   const failing = new Set(r.verdict.violations);
   const allowed = new Map(r.verdict.allowed.map((a) => [a.match, a.entry]));
-  const ignored = new Set(r.verdict.ignored ?? []);
+  const ignored = new Set(r.verdict.ignored);
   const distro = r.result.distro ? `${r.result.distro.id}:${r.result.distro.release}` : 'no distro';
   const n = r.result.matches.length;
-  out.push(`${r.input.file} (${r.input.format}, ${distro}): ${r.result.packages} packages, ${n} ${n === 1 ? 'vulnerability' : 'vulnerabilities'}`);
+  out.push(`${r.input.file} (${r.input.format}, ${distro}${r.distroSource ? ` from ${r.distroSource}` : ''}): ${r.result.packages} packages, ${n} ${n === 1 ? 'vulnerability' : 'vulnerabilities'}`);
+  const pro = r.result.ubuntuPro;
+  if (pro) {
+    out.push(pro.enabled
+      ? `Ubuntu Pro: assumed (${pro.reason}): fixes in its ESM channels count as available`
+      : `Ubuntu Pro: not assumed (${pro.reason}): fixes published only in Ubuntu Pro are shown as needing it; pass --ubuntu-pro if this machine has it`);
+  }
   if (r.result.matches.length > 0) {
     out.push('');
     const rows = r.result.matches.map((m) => [
@@ -95,14 +118,15 @@ export function reportTable(r: ScanReport): string {
       matchedAs(m),
       m.vulnId,
       m.severity,
-      fixedText(m),
+      fixText(m),
+      advisoryText(m),
       m.module ? `${m.group} [${m.module}]` : m.group,
       failing.has(m) ? 'FAIL' : allowed.has(m) ? 'allowed' : ignored.has(m) ? 'ignored' : '',
     ]);
-    out.push(...table(['PACKAGE', 'INSTALLED', 'MATCHED AS', 'VULNERABILITY', 'SEVERITY', 'FIXED IN', 'GROUP', 'POLICY'], rows));
+    out.push(...table(['PACKAGE', 'INSTALLED', 'MATCHED AS', 'VULNERABILITY', 'SEVERITY', 'FIXED IN', 'ADVISORY', 'GROUP', 'POLICY'], rows));
   }
   if (r.result.distro?.rebuild) out.push(`note: ${rebuildNote(r.result.distro.rebuild, r.result.distro.id, r.result.distro.release)}`);
-  if (ignored.size > 0) out.push(`note: ${ignored.size} will-not-fix ${ignored.size === 1 ? 'finding is' : 'findings are'} ignored by the policy (ignoreWillNotFix)`);
+  if (ignored.size > 0) out.push(`note: ${ignored.size} will-not-fix or deferred ${ignored.size === 1 ? 'finding is' : 'findings are'} ignored by the policy (ignoreWontFix)`);
   if (r.skipped && r.skipped.length > 0) out.push(`note: ${r.skipped.length} input entries not scanned (${r.skipped[0]?.reason ?? ''}${r.skipped.length > 1 ? ', …' : ''}); --format json lists them`);
   for (const u of r.result.unchecked) out.push(`note: ${u.packages} ${u.packages === 1 ? 'package' : 'packages'} not checked: the engine holds no data for ${u.group}`);
   for (const a of r.dataAge ?? []) if (a.stale) out.push(`warning: data for ${a.group} is stale (last update ${a.updatedAt ?? 'never'}); sync or import a newer bundle`);
@@ -117,6 +141,7 @@ export function reportTable(r: ScanReport): string {
   for (const e of r.verdict.expired) out.push(`warning: allowlist entry ${e.id}${e.package ? ` (${e.package})` : ''} expired at ${e.expires ?? ''} and no longer applies`);
   const v = r.verdict;
   const gate = v.policy.failOn === 'none' ? 'never fails on severity' : `fails on ${v.policy.failOn} and above${v.policy.failOnUnknown ? ' and on Unknown' : ''}`;
-  out.push('', `policy ${v.policy.source} ${gate}: ${v.pass ? 'PASS' : `FAIL (${v.violations.length} violations)`}${v.allowed.length > 0 ? `, ${v.allowed.length} allowed` : ''}`);
+  const ignoring = v.policy.ignoreWontFix ? ", ignoring won't-fix and deferred" : '';
+  out.push('', `policy ${v.policy.source} ${gate}${ignoring}: ${v.pass ? 'PASS' : `FAIL (${v.violations.length} violations)`}${v.allowed.length > 0 ? `, ${v.allowed.length} allowed` : ''}${v.ignored.length > 0 ? `, ${v.ignored.length} ignored` : ''}`);
   return out.join('\n');
 }

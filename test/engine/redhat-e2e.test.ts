@@ -43,7 +43,7 @@ async function scan(file: string, distro?: Distro): Promise<MatchResult> {
 }
 
 const lines = (r: MatchResult): string[] =>
-  r.matches.map((m) => `${m.package} ${m.matchedName} ${m.matchedVersion} ${m.vulnId} ${m.state ?? '?'} ${m.fixedVersion ?? '-'}${m.fixChannel ? ` (${m.fixChannel})` : ''}${m.module ? ` [${m.module}]` : ''}`).sort();
+  r.matches.map((m) => `${m.package} ${m.matchedName} ${m.matchedVersion} ${m.vulnId} ${m.state ?? '?'} ${m.fixedVersion ?? (m.unavailableFix ? `- (${m.unavailableFix.version} ${m.unavailableFix.channel})` : '-')}${m.module ? ` [${m.module}]` : ''}`).sort();
 
 beforeAll(async () => {
   [service, engine] = await Promise.all([createTestDb(), createEngineTestDb()]);
@@ -79,7 +79,7 @@ describe('Red Hat data through a bundle into the engine', () => {
     const r = await scan(file, { id: 'rhel', release: '8' });
     expect(r.problems).toEqual([]);
     expect(lines(r)).toEqual([
-      'kernel-core kernel 4.18.0-372.9.1.el8 CVE-2024-1004 fixed 0:4.18.0-372.91.1.el8_6 (eus)',
+      'kernel-core kernel 4.18.0-372.9.1.el8 CVE-2024-1004 fixed - (0:4.18.0-372.91.1.el8_6 eus)',
       'nodejs nodejs 1:20.11.1-1.module+el8.9.0+21380+12032667 CVE-2024-1002 affected - [nodejs:20]',
       'npm nodejs 1:18.19.0-1.module+el8.9.0+21280+f4f5a8b4 CVE-2024-1002 fixed 1:18.19.1-1.module+el8.9.0+21378+e0b4bc3c [nodejs:18]',
       'openssl-libs openssl 1:1.1.1k-12.el8_9 CVE-2024-1003 deferred -',
@@ -119,18 +119,18 @@ describe('Red Hat data through a bundle into the engine', () => {
     expect(strict.violations.map((m) => m.vulnId).sort()).toEqual(['CVE-2024-1001', 'CVE-2024-1003']);
   });
 
-  it('RHEL 7: will-not-fix is shown as such, and ignoreWillNotFix keeps it from failing the scan', async () => {
+  it('RHEL 7: will-not-fix is shown as such, and ignoreWontFix keeps it from failing the scan', async () => {
     const file = path.join(home, 'rpm-qa-el7.txt');
     await fs.writeFile(file, 'openssl-libs\t1:1.0.2k-26.el7_9\topenssl-1.0.2k-26.el7_9.src.rpm\t(none)\n');
     const r = await scan(file, { id: 'rhel', release: '7' });
     expect(lines(r)).toEqual(['openssl-libs openssl 1:1.0.2k-26.el7_9 CVE-2024-1003 will_not_fix -']);
     const policy = { ...defaultPolicy(), failOn: 'Low' as const };
     expect(evaluatePolicy(r.matches, policy, new Date()).pass).toBe(false);
-    const ignoring = evaluatePolicy(r.matches, { ...policy, ignoreWillNotFix: true }, new Date());
+    const ignoring = evaluatePolicy(r.matches, { ...policy, ignoreWontFix: true }, new Date());
     expect(ignoring.pass).toBe(true);
     expect(ignoring.ignored?.map((m) => m.vulnId)).toEqual(['CVE-2024-1003']);
     const report = { input: { file, format: 'rpm-qa' }, result: r, verdict: ignoring, scannedAt: '2024-03-12T00:00:00Z' };
-    expect(reportTable(report)).toContain('(will not fix)');
+    expect(reportTable(report)).toContain("(won't fix)");
     expect((reportJson(report)['matches'] as { policy: string }[])[0]?.policy).toBe('ignored');
   });
 
