@@ -45,6 +45,8 @@ const noProgress = { phase: () => undefined, tick: () => undefined };
 const MATRIX: Record<string, { target: string; on404: 'error' | 'absent' }> = {
   // A branch the index lists without main.json is logged and skipped (drivers/alpine/fetch.ts).
   alpine: { target: 'v3.20/main.json', on404: 'absent' },
+  // The change index is what every run asks for first; a 404 there means the source does not publish the ecosystem (drivers/osv/fetch-http.ts).
+  osv: { target: 'npm/modified_id.csv', on404: 'absent' },
 };
 
 /** An autoindex-like listing of `dir` (`/`, `/v3.20/`) over the mirror's files, as nginx serves a mirror. */
