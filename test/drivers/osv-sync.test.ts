@@ -1,7 +1,7 @@
 /**
  * The osv driver through sync into PostgreSQL, from a copy of its fixture mirror: a zip with a
- * malformed entry, zip bombs (an honest huge entry and one that lies about its size) and a truncated
- * zip each fail their group naming the zip and the entry while the group's previous data stays
+ * malformed entry, zip bombs (an honest huge entry and one that lies about its size), an entry with a
+ * wrong CRC-32 and a truncated zip each fail their group naming the zip and the entry while the group's previous data stays
  * served and the other groups go on; a record withdrawn upstream becomes a tombstone that /v1 github
  * serves withdrawn and the OSV view marks withdrawn.
  */
@@ -83,6 +83,14 @@ describe('osv sync: bad zips fail their group, the previous data stays served', 
       name: 'a zip bomb that declares 100 bytes and inflates to 1 MiB',
       write: async () => npmZip([...(await npmDocs()), ['GHSA-lies-lies-lies.json', Buffer.alloc(1024 * 1024, 0x20), { declaredSize: 100 }]]),
       error: /^osv: npm\/all\.zip entry "GHSA-lies-lies-lies\.json": is truncated or corrupt: /,
+    },
+    {
+      name: 'an entry whose bytes do not match its CRC-32',
+      write: async () => {
+        const docs = await npmDocs();
+        await npmZip([...docs].map(([n, t]) => [n, t, n === 'MAL-2024-7001.json' ? { declaredCrc: 12345 } : {}]));
+      },
+      error: /^osv: npm\/all\.zip entry "MAL-2024-7001\.json": is truncated or corrupt: its CRC-32 does not match the central directory$/,
     },
     {
       name: 'a truncated zip',

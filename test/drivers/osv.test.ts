@@ -20,6 +20,7 @@ import { normalize } from '../helpers/osv-normalize.ts';
 import { OSV_SCHEMA_ABSENT, osvSchemaPresent, osvValidator } from '../helpers/osv-schema.ts';
 import { skipUnless } from '../helpers/skip.ts';
 import { tempDir } from '../helpers/mirror.ts';
+import { writeZip } from '../helpers/zip-writer.ts';
 
 let dir: string;
 let groups: Map<string, ParsedAll>;
@@ -175,6 +176,18 @@ describe('documents that do not fit', () => {
     await fs.writeFile(path.join(m, 'b/copy.json'), doc);
     await fetchOsv(m, path.join(dir, 'ws-dup'));
     await expect(parseOsv(path.join(dir, 'ws-dup'))).rejects.toThrow('osv: github:rust: record RUSTSEC-2024-0901 is in two files, a/RUSTSEC-2024-0901.json and b/copy.json; keep one');
+  });
+});
+
+describe('large zip entries', () => {
+  it('reads a document past the one-read size (1 MiB) by streaming it', async () => {
+    const ws = path.join(dir, 'ws-big');
+    const doc = JSON.parse(await fs.readFile(path.join(OSV_SRC, 'npm/GHSA-5c9x-8gcm-2fj8.json'), 'utf8')) as Record<string, unknown>;
+    const details = 'x'.repeat(3 * 1024 * 1024);
+    await fs.mkdir(path.join(ws, 'npm'), { recursive: true });
+    await writeZip(path.join(ws, 'npm/all.zip'), [['GHSA-5c9x-8gcm-2fj8.json', JSON.stringify({ ...doc, details })], ['MAL-2024-7001.json', await fs.readFile(path.join(OSV_SRC, 'npm/MAL-2024-7001.json'))]]);
+    const records = (await parseOsv(ws)).get('github:npm')?.records ?? [];
+    expect(records.map((r) => [r.id, r.description.length])).toEqual([['GHSA-5c9x-8gcm-2fj8', details.length], ['MAL-2024-7001', expect.any(Number) as number]]);
   });
 });
 

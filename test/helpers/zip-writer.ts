@@ -5,7 +5,7 @@
  * (APPNOTE.TXT 4.3.14–4.3.16). Deterministic: a fixed DOS time, no extra fields.
  *
  * Faults for tests: `declaredSize` writes a size other than the real one into both headers (a
- * "lying" bomb, or an honest one that declares its real, huge size).
+ * "lying" bomb), `declaredCrc` a wrong CRC-32.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -17,6 +17,8 @@ export interface ZipEntryOptions {
   method?: 'deflate' | 'store';
   /** Uncompressed size to declare instead of the real one. */
   declaredSize?: number;
+  /** CRC-32 to declare instead of the real one. */
+  declaredCrc?: number;
 }
 
 interface Central {
@@ -49,7 +51,7 @@ export class ZipWriter {
     const body = method === 8 ? deflateRawSync(raw) : raw;
     const size = options.declaredSize ?? raw.length;
     const nameBuf = Buffer.from(name, 'utf8');
-    const crc = crc32(raw);
+    const crc = options.declaredCrc ?? crc32(raw);
     const head = Buffer.alloc(30);
     head.writeUInt32LE(0x04034b50, 0);
     head.writeUInt16LE(20, 4); // version needed
