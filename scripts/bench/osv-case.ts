@@ -2,6 +2,8 @@
  * One case of `npm run bench -- osv` in its own process, so its peak RSS is its own. Prints one JSON
  * line: {case, records, seconds, maxRssMB, note}. Usage: osv-case.ts <case> <databaseUrl> <source> <home>
  *
+ * - `gen`: writes the generated npm mirror (`<source>` is the directory, `<home>` the count) — in a
+ *   child too, so the parent stays small: Linux carries a parent's peak RSS into its children;
  * - `floor`: what any reader of the zip must do — inflate every entry (the framework's zip reader),
  *   JSON.parse it, and COPY its text into a plain table — with nothing of the driver;
  * - `sync`, `resync`, `forced`: `airfeed sync osv --source <dir>` into the database (first, again
@@ -18,9 +20,10 @@ import { ZIP_LIMITS } from '../../drivers/osv/parse.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
 import { listGroups } from '../../feed-service/storage/groups.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
+import { writeNpmMirror } from './osv-data.ts';
 
 const [name = '', url = '', source = '', home = ''] = process.argv.slice(2);
-const sql = createSql(url, { max: 4 });
+const sql = createSql(name === 'gen' ? 'postgres://unused@127.0.0.1:1/unused' : url, { max: 4 });
 
 function emit(result: Record<string, unknown>): void {
   const maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -59,7 +62,11 @@ async function sync(force: boolean): Promise<void> {
 }
 
 try {
-  if (name === 'floor') await floor();
+  if (name === 'gen') {
+    const t0 = performance.now();
+    const bytes = await writeNpmMirror(source, Number(home));
+    emit({ records: Number(home), seconds: (performance.now() - t0) / 1000, note: `${bytes} bytes` });
+  } else if (name === 'floor') await floor();
   else if (name === 'sync' || name === 'resync') await sync(false);
   else if (name === 'forced') await sync(true);
   else throw new Error(`unknown case ${name}`);
