@@ -22,6 +22,7 @@
  * All of it is staged and committed at once (the framework's workspace.ts): a failed fetch leaves
  * the workspace as it was.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -33,7 +34,6 @@ import type { FetchContext } from '../_framework/types.ts';
 import { sha256File, type Staging } from '../_framework/workspace.ts';
 import { csvKey, type EcosystemFiles, MAPPED, updateKey, workspaceEcosystems, zipKey } from './layout.ts';
 import { readChangeIndex, timeKey } from './modified.ts';
-import { createHash } from 'node:crypto';
 
 /** More changed ids than this since the watermark: take the zip instead of fetching them one by one. */
 export const DELTA_MAX = 2_000;
@@ -78,11 +78,11 @@ export function updatesDigest(files: readonly { key: string; sha256: string }[])
   return hash.digest('hex');
 }
 
-/** The files the workspace holds for an ecosystem, as not-restaged FetchedFiles. */
-async function kept(workspace: string, keys: readonly string[]): Promise<FetchedFile[]> {
+/** Files the workspace keeps, as not-restaged FetchedFiles; `known` digests are not computed again (the zip's). */
+async function kept(workspace: string, keys: readonly string[], known: ReadonlyMap<string, string> = new Map()): Promise<FetchedFile[]> {
   const out: FetchedFile[] = [];
   for (const key of keys) {
-    const sha256 = await sha256File(path.join(workspace, key));
+    const sha256 = known.get(key) ?? (await sha256File(path.join(workspace, key)));
     if (sha256 !== null) out.push({ key, etag: null, lastModified: null, sha256, staged: false });
   }
   return out;
@@ -138,7 +138,7 @@ export async function fetchHttpEcosystem(job: EcosystemJob): Promise<HttpEcosyst
   const snapshot = previous !== undefined && previous.watermark !== undefined && zipSha === previous.zip.sha256 ? previous : undefined;
   const updateKeys = (current?.updates ?? []).map((u) => u.key);
   if (snapshot && csv.sha256 === snapshot.csv.sha256) {
-    const files = [csv, ...(await kept(ctx.workspace, [zipKey(eco), ...updateKeys]))];
+    const files = [csv, ...(await kept(ctx.workspace, [zipKey(eco), ...updateKeys], new Map([[zipKey(eco), snapshot.zip.sha256]])))];
     return { files, state: { ...snapshot, csv: { etag: csv.etag, lastModified: csv.lastModified, sha256: csv.sha256 } }, action: 'unchanged', fetchedIds: 0, gone: 0 };
   }
   const csvFile = csv.staged ? staging.path(csvKey(eco)) : staging.current(csvKey(eco));
@@ -171,7 +171,7 @@ export async function fetchHttpEcosystem(job: EcosystemJob): Promise<HttpEcosyst
     return file;
   });
   const replaced = new Set(rows.map((r) => r.id));
-  const keep = await kept(ctx.workspace, [zipKey(eco), ...(current?.updates ?? []).filter((u) => !replaced.has(u.id)).map((u) => u.key)]);
+  const keep = await kept(ctx.workspace, [zipKey(eco), ...(current?.updates ?? []).filter((u) => !replaced.has(u.id)).map((u) => u.key)], new Map([[zipKey(eco), snapshot.zip.sha256]]));
   const updates = [...keep.filter((f) => f.key !== zipKey(eco)), ...fetched];
   const watermark = index.newest !== undefined && (snapshot.watermark === undefined || index.newest > snapshot.watermark) ? index.newest : snapshot.watermark;
   const state: EcosystemState = { ...snapshot, csv: csvState, updates: updatesDigest(updates) };
