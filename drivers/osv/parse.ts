@@ -142,7 +142,7 @@ async function* reported(records: AsyncIterable<VulnRecord>, input: GroupInput):
     yield r;
   }
   input.tally.report(input.log, `osv: ${input.ecosystem.group}`, 'affected entries');
-  input.log.info({ group: input.ecosystem.group, records: n }, 'osv: group parsed');
+  input.log.info({ records: n }, 'osv: group parsed');
 }
 
 async function* iterate<T>(items: readonly T[]): AsyncGenerator<T> {
