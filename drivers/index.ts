@@ -7,11 +7,12 @@ import type { Driver } from './_framework/types.ts';
 import { alpine } from './alpine/index.ts';
 import { debian } from './debian/index.ts';
 import { kev } from './kev/index.ts';
+import { osv } from './osv/index.ts';
 import { redhat } from './redhat/index.ts';
 import { ubuntu } from './ubuntu/index.ts';
 
 /** All drivers, sorted by id. */
-export const DRIVERS: readonly Driver[] = [alpine, debian, kev, redhat, ubuntu];
+export const DRIVERS: readonly Driver[] = [alpine, debian, kev, osv, redhat, ubuntu];
 
 /** Looks a driver up by id; throws DRIVER_UNKNOWN listing the known ids. */
 export function getDriver(id: string): Driver {

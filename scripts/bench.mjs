@@ -17,6 +17,7 @@ const SUITES = {
   readers: 'readers.ts',
   grype: 'grype.ts',
   debian: 'debian.ts',
+  osv: 'osv.ts',
   'osv-export': 'osv-export.ts',
   redhat: 'redhat.ts',
 };

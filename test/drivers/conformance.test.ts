@@ -49,6 +49,8 @@ const MATRIX: Record<string, { target: string; on404: 'error' | 'absent' }> = {
   debian: { target: 'tracker/data/json', on404: 'error' },
   // Red Hat's change list is what every run reads conditionally; without it the driver cannot tell what changed.
   redhat: { target: 'changes.csv', on404: 'error' },
+  // The change index is what every run asks for first; a 404 there means the source does not publish the ecosystem (drivers/osv/fetch-http.ts).
+  osv: { target: 'npm/modified_id.csv', on404: 'absent' },
 };
 
 /** An autoindex-like listing of `dir` (`/`, `/v3.20/`) over the mirror's files, as nginx serves a mirror. */
