@@ -20,6 +20,7 @@ interface ScanFlags {
   osRelease?: string;
   policy?: string;
   failOn?: string;
+  failOnUnchecked?: boolean;
 }
 
 function outputFormat(value: string): 'table' | 'json' {
@@ -35,7 +36,8 @@ function inputFormat(value: string | undefined): InputFormat | undefined {
 
 async function policyOf(flags: ScanFlags): Promise<Policy> {
   const { defaultPolicy, loadPolicy } = await import('../policy/policy.ts');
-  const policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
+  let policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
+  if (flags.failOnUnchecked === true) policy = { ...policy, failOnUnchecked: true, source: `${policy.source} with --fail-on-unchecked` };
   if (flags.failOn === undefined) return policy;
   const failOn = SEVERITIES.find((s) => s.toLowerCase() === flags.failOn?.toLowerCase()) ?? (flags.failOn.toLowerCase() === 'none' ? 'none' : undefined);
   if (failOn === undefined) throw new AirfeedError('INPUT_INVALID', `--fail-on ${flags.failOn} is not one of ${SEVERITIES.join(', ')}, none`);
@@ -45,10 +47,11 @@ async function policyOf(flags: ScanFlags): Promise<Policy> {
 /** Scans one input; returns the report (the caller prints it and sets the exit code). */
 export async function scan(file: string, flags: ScanFlags, now: Date): Promise<ScanReport> {
   // Matching, policy and store modules load on use, so that `--help` and `--version` start fast.
-  const [{ checkDistro, matchInventory }, { evaluatePolicy }, { groupStatus, listGroups, lookupAffected }] = await Promise.all([
+  const [{ checkDistro, matchInventory }, { coverageOf, evaluatePolicy }, { groupStatus, listGroups, lookupAffected }, { lookupRecordFacts }] = await Promise.all([
     import('../match/match.ts'),
     import('../policy/policy.ts'),
     import('../store/status.ts'),
+    import('../store/records.ts'),
   ]);
   const format = inputFormat(flags.inputFormat);
   const inventory = await parseInput(file, format === undefined ? {} : { format });
@@ -63,6 +66,7 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
     if (groups.length === 0) throw new AirfeedError('ENGINE_DB_EMPTY', `the engine database (${ctx.db.description}) holds no vulnerability data`);
     const result = await matchInventory(inventory, {
       lookup: (group, names) => lookupAffected(sql, group, names),
+      records: (group, ids) => lookupRecordFacts(sql, group, ids),
       available: new Set(groups.map((g) => g.name)),
       ...(distro ? { distro } : {}),
     });
@@ -74,7 +78,7 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
     return {
       input: { file, format: inventory.format },
       result,
-      verdict: evaluatePolicy(result.matches, policy, now),
+      verdict: evaluatePolicy(result.matches, policy, now, coverageOf(result, inventory.skipped)),
       scannedAt: now.toISOString(),
       dataAge,
       ...(inventory.skipped ? { skipped: inventory.skipped } : {}),
@@ -86,11 +90,12 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
 export function registerScan(program: Command): void {
   program
     .command('scan')
-    .summary('match an SBOM or package database and judge it by a policy (exit 0 pass, 1 fail, 2 error)')
+    .summary('match an SBOM, package database or lockfile and judge it by a policy (exit 0 pass, 1 fail, 2 error)')
     .description(
-      'match an SBOM or package database against the vulnerability data and judge it by a policy. ' +
+      'match an SBOM, package database or language lockfile against the vulnerability data and judge it by a policy. ' +
         'Distro packages are matched by their source package (Alpine origin, dpkg Source:, source rpm) ' +
-        "with the distro's own version rules; language packages by their ecosystem's ranges.\n\n" +
+        "with the distro's own version rules; language packages by their ecosystem's OSV ranges, one match per flaw " +
+        'with its aliases (GHSA-…, CVE-…, PYSEC-…, GO-…).\n\n' +
         'Exit code: 0 the policy passes, 1 it fails, 2 error (bad input, no data for the distro, …).',
     )
     .argument('<input>', `input file: ${INPUT_FORMATS.join(', ')} (detected from the content)`, inputFile('input'))
@@ -100,11 +105,13 @@ export function registerScan(program: Command): void {
     .option('--os-release <file>', "read the distro release from an os-release file (the scanned system's /etc/os-release)", inputFile('os-release file'))
     .option('--policy <file>', 'policy file, JSON or YAML (failOn, failOnUnknown, allowlist); default: fail on High and above', inputFile('policy'))
     .option('--fail-on <severity>', `override the policy's failOn: ${SEVERITIES.join(', ')}, none`)
+    .option('--fail-on-unchecked', "also fail when a package could not be checked (no data for its ecosystem, a version that cannot be compared, a git or unpinned dependency); the policy's failOnUnchecked")
     .addHelpText(
       'after',
       '\nExamples: ' +
         '  airfeed-engine scan /lib/apk/db/installed --distro alpine:3.20 ' +
         '  airfeed-engine scan sbom.cdx.json --policy policy.yaml --format json > result.json\n' +
+        '  airfeed-engine scan package-lock.json --fail-on-unchecked   (also yarn.lock, pnpm-lock.yaml, poetry.lock, go.mod, Cargo.lock, …)\n' +
         '  airfeed-engine scan status --input-format dpkg-status --os-release os-release --fail-on critical',
     )
     .action(async (file: string, flags: ScanFlags) => {

@@ -11,7 +11,7 @@
  *   string), the places fall back to the entry's path (`Cargo.lock#/package/3`).
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { isMap, isScalar, LineCounter, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { atJson, atLine, inputError } from './errors.ts';
 
 /** A top-level YAML mapping entry: its key, value (plain data, scalars as strings) and line. */
@@ -44,7 +44,7 @@ export function parseYaml(file: string, text: string, what: string): YamlDocumen
     entries(path) {
       const node = path.length === 0 ? doc.contents : doc.getIn(path, true);
       if (!isMap(node)) return [];
-      return (node as YAMLMap).items.flatMap((pair): YamlEntry[] => {
+      return node.items.flatMap((pair): YamlEntry[] => {
         if (!isScalar(pair.key)) return [];
         const key = String(pair.key.value);
         const start = pair.key.range?.[0] ?? 0;
@@ -58,7 +58,7 @@ export function parseYaml(file: string, text: string, what: string): YamlDocumen
 /** Parses TOML text from `file`; SCAN_INPUT_INVALID naming the line of the error. */
 export function parseTomlText(file: string, text: string, what: string): Record<string, unknown> {
   try {
-    return parseToml(text) as Record<string, unknown>;
+    return parseToml(text);
   } catch (err) {
     if (!(err instanceof TomlError)) throw err;
     const first = err.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? err.message;

@@ -70,7 +70,9 @@ export async function parsePnpmLock(file: string): Promise<Inventory> {
     if (named === undefined || named === '') throw inputError(where, `package ${JSON.stringify(key)} has no name (neither in its key nor a name field)`, undefined, { file, line });
     const from = parsed?.version ?? key;
     const local = type === 'directory' || tarball.startsWith('file:') || from.startsWith('file:') || from.startsWith('link:');
-    const what = type === 'git' ? `a git dependency (${String(resolution['repo'] ?? from)}${resolution['commit'] ? `#${String(resolution['commit'])}` : ''})` : local ? `a local dependency (${from})` : `not a registry release (${from})`;
+    const repo = typeof resolution['repo'] === 'string' ? resolution['repo'] : from;
+    const commit = typeof resolution['commit'] === 'string' ? `#${resolution['commit']}` : '';
+    const what = type === 'git' ? `a git dependency (${repo}${commit})` : local ? `a local dependency (${from})` : `not a registry release (${from})`;
     out.skip(where, local ? 'local' : 'unchecked', `${named}${versioned ? `@${versioned}` : ''} is ${what}`, { name: named, version: versioned });
   }
   return out.inventory('pnpm-lock');

@@ -18,7 +18,9 @@ import { NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
 import type { AffectedRow } from '../store/types.ts';
-import { type Comparator, describeWarning, getComparator, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
+import { type Comparator, describeWarning, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
+import { mergeFlaws, type RecordLookup } from './aliases.ts';
+import { comparatorFor, listedVersionIs } from './ecosystems.ts';
 import { distroGroup, DISTRO_KINDS, groupFor, lookupName, schemeFor } from './namespaces.ts';
 import { inRanges } from './ranges.ts';
 
@@ -33,6 +35,11 @@ export interface Match {
   /** The version that was compared (the source version for distro binaries). */
   matchedVersion: string;
   vulnId: string;
+  /**
+   * The other ids of the same flaw (GHSA-…, PYSEC-…, GO-…, CVE-…), sorted: the aliases of every
+   * record that matched, and the ids of the records merged into this match. Empty when none are known.
+   */
+  aliases?: string[];
   severity: Severity;
   /** The first fixed version; null when no fix is known. */
   fixedVersion: string | null;
@@ -71,6 +78,8 @@ export interface MatchResult {
   /** Language groups the store does not hold: their packages were not checked (a coverage gap, not a failure). */
   unchecked: { group: string; packages: number }[];
   packages: number;
+  /** Packages compared against their group's data without a problem (not counting packages of unchecked groups). */
+  checked: number;
   matches: Match[];
   problems: Problem[];
   /** Versions compared with a warning, each once per package (and vulnerability for a record's version). */
@@ -86,6 +95,11 @@ export interface MatchOptions {
   available: ReadonlySet<string>;
   /** Overrides the inventory's distro (`--distro`). */
   distro?: Distro;
+  /**
+   * The aliases and withdrawal of matched records: when given, withdrawn records do not match and
+   * the matches of one package that are the same flaw under several ids become one (match/aliases.ts).
+   */
+  records?: RecordLookup;
 }
 
 interface Candidate {
@@ -129,7 +143,8 @@ interface Decision {
   parsed: Map<string, unknown>;
   warnings: ScanWarning[];
   warned: Set<string>;
-  cache: Map<string, readonly string[]>;
+  /** Warnings by scheme and version; null for a version the scheme rejects. */
+  cache: Map<string, readonly string[] | null>;
 }
 
 function warnOnce(d: Decision, w: ScanWarning): void {
@@ -140,10 +155,19 @@ function warnOnce(d: Decision, w: ScanWarning): void {
 }
 
 /** The warnings of a version, cached per scheme and text (they are rare, the versions are not). */
-function warningsOf(d: Decision, cmp: Comparator, v: string): readonly string[] {
+function warningsOf(d: Decision, cmp: Comparator, v: string): readonly string[] | null {
   const key = `${cmp.scheme}\0${v}`;
   let w = d.cache.get(key);
-  if (w === undefined) d.cache.set(key, (w = cmp.warnings(v)));
+  if (w === undefined) {
+    try {
+      w = cmp.warnings(v);
+    } catch (err) {
+      // Only an OSV listed version gets here invalid (ranges and fixes were parsed before): ecosystems.ts.
+      if (!(err instanceof InvalidVersionError)) throw err;
+      w = null;
+    }
+    d.cache.set(key, w);
+  }
   return w;
 }
 
@@ -161,7 +185,13 @@ function recordWarnings(d: Decision, c: Candidate, row: AffectedRow, cmp: Compar
   } else if (fixedText !== null) versions.push(fixedText);
   if (row.versions) versions.push(...row.versions);
   for (const v of versions) {
-    for (const w of warningsOf(d, cmp, v)) {
+    const warnings = warningsOf(d, cmp, v);
+    if (warnings === null) {
+      const message = `the record lists a version its scheme does not compare, matched only by being the same string: ${describeWarning(cmp.scheme, v, 'not a valid version')}`;
+      warnOnce(d, { package: c.pkg.name, version: v, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message });
+      continue;
+    }
+    for (const w of warnings) {
       warnOnce(d, { package: c.pkg.name, version: v, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message: `the record's version is compared with a warning: ${describeWarning(cmp.scheme, v, w)}` });
     }
   }
@@ -175,7 +205,7 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
   let cmp: Comparator;
   const scheme = schemeFor(c.pkg.kind, row.scheme);
   try {
-    cmp = getComparator(scheme);
+    cmp = comparatorFor(c.pkg.kind, scheme);
   } catch (err) {
     return problemOf(c, row, describe(err));
   }
@@ -192,7 +222,7 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
       return problemOf(c, row, `installed version cannot be compared: ${describe(err)}`);
     }
     parsed.set(scheme, installed);
-    for (const w of warningsOf(d, cmp, c.version)) {
+    for (const w of warningsOf(d, cmp, c.version) ?? []) {
       warnOnce(d, { package: c.pkg.name, version: c.version, location: c.pkg.location, message: `installed version is compared with a warning: ${describeWarning(scheme, c.version, w)}` });
     }
   }
@@ -209,7 +239,7 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
     // OSV: a version in the explicit list is affected, whatever the ranges say.
     if (!affected && hasVersions && row.versions) {
       for (const v of row.versions) {
-        if (cmp.compareParsed(installed, cmp.parse(v)) === 0) {
+        if (listedVersionIs(cmp, installed, c.version, v).equal) {
           affected = true;
           break;
         }
@@ -315,9 +345,10 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
   const matches: Match[] = [];
   const problems: Problem[] = [];
   const warnings: ScanWarning[] = [];
-  const cache = new Map<string, readonly string[]>();
+  const cache = new Map<string, readonly string[] | null>();
   const consulted: { name: string; packages: number }[] = [];
   const unchecked: { group: string; packages: number }[] = [];
+  let checked = 0;
   for (const [group, candidates] of [...groups].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
     // Language groups absent from the store are a gap in coverage, not a failure of the scan.
     if (!options.available.has(group)) {
@@ -336,6 +367,7 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
     for (const c of candidates) {
       const d: Decision = { parsed: new Map<string, unknown>(), warnings, warned: new Set<string>(), cache };
       const seen = new Set<string>();
+      let clean = true;
       for (const row of byName.get(c.name) ?? []) {
         const out = decide(c, row, d);
         if (out === null) continue;
@@ -344,9 +376,14 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
           if (seen.has(out.vulnId)) continue;
           seen.add(out.vulnId);
           matches.push(out);
-        } else problems.push(out);
+        } else {
+          problems.push(out);
+          clean = false;
+        }
       }
+      if (clean) checked++;
     }
   }
-  return { distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(order), problems, warnings };
+  const merged = await mergeFlaws(matches, options.records);
+  return { distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, checked, matches: merged.sort(order), problems, warnings };
 }
