@@ -17,8 +17,6 @@ import { packageKey } from '../../../engine-client/store/package-key.ts';
 import type { AffectedRow } from '../../../engine-client/store/types.ts';
 import { makeRecord } from '../../helpers/records.ts';
 
-const GROUP_OF: Partial<Record<PackageKind, string>> = { cargo: 'github:rust', go: 'github:go', maven: 'github:java', npm: 'github:npm', nuget: 'github:nuget', pypi: 'github:python' };
-
 /** An OSV-style record of `group`: one fixedIn entry per package, with ranges and optional versions. */
 function osv(group: string, id: string, entries: Omit<FixedIn, 'state'>[], extra: Partial<VulnRecord> = {}): VulnRecord {
   return { ...makeRecord(group, id), ...extra, fixedIn: entries.map((e) => ({ state: 'fixed', ...e })) };
