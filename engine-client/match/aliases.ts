@@ -127,6 +127,11 @@ export async function mergeFlaws(matches: readonly Match[], lookup: RecordLookup
     else byPackage.set(k, [m]);
   }
   const out: Match[] = [];
-  for (const list of byPackage.values()) out.push(...mergePackage(list, factsOf));
+  for (const list of byPackage.values()) {
+    const [only] = list;
+    // Most packages have one match: nothing to merge.
+    if (list.length === 1 && only !== undefined) out.push({ ...only, aliases: [...(factsOf(only)?.aliases ?? [])].filter((a) => a !== only.vulnId).sort(byCodeUnit) });
+    else out.push(...mergePackage(list, factsOf));
+  }
   return out;
 }

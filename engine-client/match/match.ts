@@ -171,29 +171,37 @@ function warningsOf(d: Decision, cmp: Comparator, v: string): readonly string[] 
   return w;
 }
 
+/** The warnings of a row's versions for one comparator: computed once per row, reported per package. */
+const rowWarnings = new WeakMap<AffectedRow, { cmp: Comparator; items: readonly { version: string; message: string }[] }>();
+
 /** Reports the warnings of the record's versions that a decision compared against. */
 function recordWarnings(d: Decision, c: Candidate, row: AffectedRow, cmp: Comparator, fixedText: string | null): void {
-  const versions: string[] = [];
-  if (row.ranges && row.ranges.length > 0) {
-    for (const range of row.ranges) {
-      if (range.type === 'GIT') continue;
-      for (const e of range.events) {
-        const v = 'introduced' in e ? e.introduced : 'fixed' in e ? e.fixed : 'last_affected' in e ? e.last_affected : e.limit;
-        if (!('introduced' in e && v === '0') && !('limit' in e && v === '*')) versions.push(v);
+  let held = rowWarnings.get(row);
+  if (held === undefined || held.cmp !== cmp) {
+    const versions: string[] = [];
+    if (row.ranges && row.ranges.length > 0) {
+      for (const range of row.ranges) {
+        if (range.type === 'GIT') continue;
+        for (const e of range.events) {
+          const v = 'introduced' in e ? e.introduced : 'fixed' in e ? e.fixed : 'last_affected' in e ? e.last_affected : e.limit;
+          if (!('introduced' in e && v === '0') && !('limit' in e && v === '*')) versions.push(v);
+        }
       }
+    } else if (fixedText !== null) versions.push(fixedText);
+    if (row.versions) versions.push(...row.versions);
+    const items: { version: string; message: string }[] = [];
+    for (const v of versions) {
+      const warnings = warningsOf(d, cmp, v);
+      if (warnings === null) {
+        items.push({ version: v, message: `the record lists a version its scheme does not compare, matched only by being the same string: ${describeWarning(cmp.scheme, v, 'not a valid version')}` });
+        continue;
+      }
+      for (const w of warnings) items.push({ version: v, message: `the record's version is compared with a warning: ${describeWarning(cmp.scheme, v, w)}` });
     }
-  } else if (fixedText !== null) versions.push(fixedText);
-  if (row.versions) versions.push(...row.versions);
-  for (const v of versions) {
-    const warnings = warningsOf(d, cmp, v);
-    if (warnings === null) {
-      const message = `the record lists a version its scheme does not compare, matched only by being the same string: ${describeWarning(cmp.scheme, v, 'not a valid version')}`;
-      warnOnce(d, { package: c.pkg.name, version: v, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message });
-      continue;
-    }
-    for (const w of warnings) {
-      warnOnce(d, { package: c.pkg.name, version: v, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message: `the record's version is compared with a warning: ${describeWarning(cmp.scheme, v, w)}` });
-    }
+    rowWarnings.set(row, (held = { cmp, items }));
+  }
+  for (const { version, message } of held.items) {
+    warnOnce(d, { package: c.pkg.name, version, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message });
   }
 }
 

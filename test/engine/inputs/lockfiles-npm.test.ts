@@ -127,6 +127,13 @@ describe('pnpm-lock.yaml', () => {
     expect(pnpmKey('github.com/user/repo/abc123', 6)).toBeUndefined();
   });
 
+  it('refuses a package given twice, naming the line of the second', async () => {
+    await withTempDir(async (dir) => {
+      const f = await writeTemp(dir, 'pnpm-lock.yaml', "lockfileVersion: '9.0'\n\npackages:\n\n  lodash@4.17.20:\n    resolution: {integrity: sha512-x}\n\n  lodash@4.17.20:\n    resolution: {integrity: sha512-y}\n");
+      expect((await rejection(parseInput(f))).message).toBe(`${f}:8: not a pnpm lockfile (YAML): the key "lodash@4.17.20" is given twice`);
+    });
+  });
+
   it('refuses a lockfile version it does not read, naming its line', async () => {
     await withTempDir(async (dir) => {
       const f = await writeTemp(dir, 'pnpm-lock.yaml', "lockfileVersion: '3.9'\npackages: {}\n");
