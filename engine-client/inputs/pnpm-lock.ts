@@ -20,11 +20,12 @@
  */
 import { COMPARATORS } from '../../drivers/_framework/versions/index.ts';
 import { atLine, inputError } from './errors.ts';
-import { parseYaml } from './documents.ts';
+import { parseYaml, type YamlEntry } from './documents.ts';
 import { readText } from './io.ts';
 import { LockCollector, splitAt } from './lockfile.ts';
 import { isObject, type TextInputParser } from './parser.ts';
 import type { Inventory } from './types.ts';
+import { readLockfileEntries, yamlScalar } from './yaml-lockfile.ts';
 
 /** The package name and version part of a `packages` key, for lockfile major version `major`. */
 export function pnpmKey(key: string, major: number): { name: string; version: string } | undefined {
@@ -46,15 +47,21 @@ export function pnpmKey(key: string, major: number): { name: string; version: st
 
 /** The inventory of a pnpm-lock.yaml `file`. */
 export async function parsePnpmLock(file: string): Promise<Inventory> {
-  const doc = parseYaml(file, await readText(file, undefined, 'YAML'), 'a pnpm lockfile');
-  const version = doc.get(['lockfileVersion']);
+  const text = await readText(file, undefined, 'YAML');
+  let { version, versionLine, packages } = fastRead(text);
+  if (packages === undefined) {
+    const doc = parseYaml(file, text, 'a pnpm lockfile');
+    version = doc.get(['lockfileVersion']);
+    versionLine = doc.entries([]).find((e) => e.key === 'lockfileVersion')?.line ?? 1;
+    packages = doc.entries(['packages']);
+  }
   const major = typeof version === 'string' ? Number.parseInt(version, 10) : NaN;
   if (!(major >= 5 && major <= 9)) {
-    const line = doc.entries([]).find((e) => e.key === 'lockfileVersion')?.line ?? 1;
+    const line = versionLine;
     throw inputError(atLine(file, line), `lockfileVersion ${JSON.stringify(version ?? null)} is not supported (5.x, 6.x and 9.x are)`, undefined, { file, line });
   }
   const out = new LockCollector(file, 'npm');
-  for (const { key, value, line } of doc.entries(['packages'])) {
+  for (const { key, value, line } of packages) {
     const where = atLine(file, line);
     const entry = isObject(value) ? value : {};
     const resolution = isObject(entry['resolution']) ? entry['resolution'] : {};
@@ -76,6 +83,16 @@ export async function parsePnpmLock(file: string): Promise<Inventory> {
     out.skip(where, local ? 'local' : 'unchecked', `${named}${versioned ? `@${versioned}` : ''} is ${what}`, { name: named, version: versioned });
   }
   return out.inventory('pnpm-lock');
+}
+
+/** The lockfile version (its first key) and the packages read the fast way (yaml-lockfile.ts); packages undefined when that cannot be done. */
+function fastRead(text: string): { version: unknown; versionLine: number; packages: YamlEntry[] | undefined } {
+  const head = text.slice(0, 4096).split('\n');
+  const i = head.findIndex((l) => l.trim() !== '' && !l.startsWith('#'));
+  const m = /^lockfileVersion: (.*?)\r?$/.exec(head[i] ?? '');
+  const version = m?.[1] === undefined ? undefined : yamlScalar(m[1]);
+  if (version === undefined) return { version, versionLine: 1, packages: undefined };
+  return { version, versionLine: i + 1, packages: readLockfileEntries(text, 'packages', ['resolution', 'name', 'version']) };
 }
 
 /** pnpm-lock.yaml: its first key is `lockfileVersion`. */

@@ -31,6 +31,7 @@ import { readHead, readLines, readText, stripBom } from './io.ts';
 import { LockCollector, splitAt, type SkipKind } from './lockfile.ts';
 import { isObject, type TextInputParser } from './parser.ts';
 import type { Inventory } from './types.ts';
+import { readLockfileEntries } from './yaml-lockfile.ts';
 
 /** Where a descriptor's or locator's code comes from. */
 type Origin = { kind: 'registry'; name: string; range: string } | { kind: 'workspace' } | { kind: SkipKind; name: string; what: string };
@@ -147,9 +148,9 @@ async function parseV1(file: string): Promise<Inventory> {
 
 /** The inventory of a yarn berry lockfile (YAML). */
 function parseBerry(file: string, text: string): Inventory {
-  const doc = parseYaml(file, text, 'a yarn berry lockfile');
+  const entries = readLockfileEntries(text, null, ['resolution', 'version']) ?? parseYaml(file, text, 'a yarn berry lockfile').entries([]);
   const out = new LockCollector(file, 'npm');
-  for (const { key, value, line } of doc.entries([])) {
+  for (const { key, value, line } of entries) {
     if (key === '__metadata') continue;
     const where = atLine(file, line);
     const resolution = isObject(value) ? value['resolution'] : undefined;

@@ -7,41 +7,32 @@
  * - a normalized record (/v2, bundles): `aliases` and `withdrawn`;
  * - an Anchore `github` Advisory (/v1): `CVE` (its aliases) and `withdrawn`;
  * - an Anchore `vulnerabilities` or `nvdv2` record: no aliases, never withdrawn.
+ *
+ * The server extracts the two fields, so a scan with thousands of matches does not transfer and
+ * parse thousands of whole documents. The document is kept as text because jsonb refuses some valid
+ * JSON (`\u0000`), and so do the json operators: that escape is rewritten first.
  */
 import { z } from 'zod';
 import type { RecordFacts } from '../match/aliases.ts';
 import type { Sql } from './db.ts';
 
-const ids = z.array(z.string()).catch([]);
-const Normalized = z.looseObject({ aliases: ids, withdrawn: z.string().nullable().catch(null) });
-const Advisory = z.looseObject({ Advisory: z.looseObject({ CVE: ids.optional(), withdrawn: z.string().nullable().optional().catch(null) }) });
+const Ids = z.array(z.string()).catch([]);
 
-/** The facts of one stored document; undefined when it is not JSON (the store only keeps JSON). */
-export function recordFacts(doc: string): RecordFacts | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(doc);
-  } catch {
-    return undefined;
-  }
-  const advisory = Advisory.safeParse(value);
-  if (advisory.success) return { aliases: advisory.data.Advisory.CVE ?? [], withdrawn: Boolean(advisory.data.Advisory.withdrawn) };
-  const normalized = Normalized.safeParse(value);
-  if (normalized.success && typeof value === 'object' && value !== null && 'schemaVersion' in value) {
-    return { aliases: normalized.data.aliases, withdrawn: normalized.data.withdrawn !== null };
-  }
-  return { aliases: [], withdrawn: false };
-}
+// json operators refuse the escape `\u0000` as jsonb does; the same six characters spelling U+FFFD
+// keep the document valid JSON (also after an escaped backslash) and touch no field read here.
+const NUL_ESCAPE = '\\u0000';
+const REPLACEMENT_ESCAPE = '\\ufffd';
 
 /** The facts of the records `ids` of `group`, in one query; ids the store does not hold are absent. */
 export async function lookupRecordFacts(sql: Sql, group: string, recordIds: readonly string[]): Promise<Map<string, RecordFacts>> {
   const out = new Map<string, RecordFacts>();
   if (recordIds.length === 0) return out;
-  const rows = await sql<{ id: string; doc: string }[]>`
-    select id, doc from vulnerabilities where group_name = ${group} and id = any(${sql.array([...new Set(recordIds)])}::text[])`;
-  for (const r of rows) {
-    const facts = recordFacts(r.doc);
-    if (facts !== undefined) out.set(r.id, facts);
-  }
+  const rows = await sql<{ id: string; aliases: unknown; withdrawn: string | null }[]>`
+    select id,
+           coalesce(d -> 'aliases', d -> 'Advisory' -> 'CVE') as aliases,
+           coalesce(d ->> 'withdrawn', d -> 'Advisory' ->> 'withdrawn') as withdrawn
+    from (select id, replace(doc, ${NUL_ESCAPE}, ${REPLACEMENT_ESCAPE})::json as d from vulnerabilities
+          where group_name = ${group} and id = any(${sql.array([...new Set(recordIds)])}::text[])) v`;
+  for (const r of rows) out.set(r.id, { aliases: Ids.parse(r.aliases), withdrawn: r.withdrawn !== null && r.withdrawn !== '' });
   return out;
 }

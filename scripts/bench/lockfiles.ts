@@ -3,7 +3,7 @@
  * (so its peak RSS is its own) next to a floor measured on the same machine:
  *  - parse of a 5,000-package lockfile of every format vs reading the same bytes (JSON.parse for
  *    the JSON formats, a line split for the others);
- *  - scan (parse + match + policy) of 5,000-package package-lock.json, yarn.lock and
+ *  - scan (parse + match + policy) of 5,000-package package-lock.json, yarn.lock (1 and berry) and
  *    pnpm-lock.yaml against a `github:npm` group of BENCH_LOCK_ADVISORIES OSV-style advisories
  *    (default 200,000, npm-sized: osv.dev's npm set is about that) vs the one SQL lookup it makes;
  *    aim: under 1 s;
@@ -214,7 +214,7 @@ async function orchestrate(): Promise<void> {
     const seed = await runChild<{ seconds: number; records: number; affected: number }>('seed', url, String(advisories), String(names));
     row(`engine store write, ${GROUP}`, seed.records, seed.seconds, seed.maxRssMB, '-', null, `${fmt(seed.affected)} affected rows (COPY + upsert, as a sync)`);
 
-    for (const name of ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']) {
+    for (const name of ['package-lock.json', 'yarn.lock', 'yarn-berry.lock', 'pnpm-lock.yaml']) {
       const file = files[name];
       if (file === undefined) continue;
       process.stderr.write(`bench lockfiles: scan ${name} …\n`);
