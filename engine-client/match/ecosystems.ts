@@ -11,6 +11,12 @@
  *   `1.22.4` in OSV. All of them are compared as the `v`-version x/mod compares: `1.8.0` as
  *   `v1.8.0`, `go1.22.4` as `v1.22.4`. Pseudo-versions are pre-releases of the version they derive
  *   from, and `+incompatible` is build metadata that orders nothing (x/mod/semver).
+ * - Range types. Every range of a package is compared with its ecosystem's comparator. The
+ *   ecosystems whose records use SEMVER ranges (npm, Go, crates.io: 7,331 of the ranges in
+ *   govulndb and RustSec) compare by SemVer 2.0 precedence already (node-semver, x/mod/semver, the
+ *   semver crate), which is what SEMVER means; ECOSYSTEM ranges mean the ecosystem's own order
+ *   (PEP 440, Maven, RubyGems, NuGet), which is that comparator. GIT ranges name commits and are
+ *   passed over (ranges.ts).
  * - OSV's explicit `versions` list names versions as the ecosystem's registry published them, some
  *   of which its comparator rejects (PyPA lists legacy releases such as `0.7.10p1`, which PEP 440
  *   does not parse). Such a version can only be the installed one by being the same string, so it

@@ -339,8 +339,11 @@ function missingRelease(group: string, distro: Distro, inv: Inventory, available
   });
 }
 
+// One collator for the sort: `localeCompare(x, 'en')` gives the same order but looks the locale up
+// on every call, which dominated the time of a scan with thousands of matches.
+const english = new Intl.Collator('en');
 const order = (a: Match, b: Match): number =>
-  SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.package.localeCompare(b.package, 'en') || a.vulnId.localeCompare(b.vulnId, 'en') || a.group.localeCompare(b.group, 'en');
+  SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || english.compare(a.package, b.package) || english.compare(a.vulnId, b.vulnId) || english.compare(a.group, b.group);
 
 /** Matches every package of an inventory; results sorted by severity (highest first), package, id. */
 export async function matchInventory(inv: Inventory, options: MatchOptions): Promise<MatchResult> {

@@ -18,7 +18,7 @@ import type { Sql } from './db.ts';
 
 const Ids = z.array(z.string()).catch([]);
 
-// json operators refuse the escape `\u0000` as jsonb does; the same six characters spelling U+FFFD
+// jsonb refuses the escape `\u0000` (so do the json operators); the same six characters spelling U+FFFD
 // keep the document valid JSON (also after an escaped backslash) and touch no field read here.
 const NUL_ESCAPE = '\\u0000';
 const REPLACEMENT_ESCAPE = '\\ufffd';
@@ -31,7 +31,7 @@ export async function lookupRecordFacts(sql: Sql, group: string, recordIds: read
     select id,
            coalesce(d -> 'aliases', d -> 'Advisory' -> 'CVE') as aliases,
            coalesce(d ->> 'withdrawn', d -> 'Advisory' ->> 'withdrawn') as withdrawn
-    from (select id, replace(doc, ${NUL_ESCAPE}, ${REPLACEMENT_ESCAPE})::json as d from vulnerabilities
+    from (select id, replace(doc, ${NUL_ESCAPE}, ${REPLACEMENT_ESCAPE})::jsonb as d from vulnerabilities
           where group_name = ${group} and id = any(${sql.array([...new Set(recordIds)])}::text[])) v`;
   for (const r of rows) out.set(r.id, { aliases: Ids.parse(r.aliases), withdrawn: r.withdrawn !== null && r.withdrawn !== '' });
   return out;
