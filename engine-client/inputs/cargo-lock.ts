@@ -37,7 +37,7 @@ const Lock = z.looseObject({ package: z.array(z.unknown()).default([]) });
 /** The inventory of a Cargo.lock `file`. */
 export async function parseCargoLock(file: string): Promise<Inventory> {
   const text = await readText(file, undefined, 'TOML');
-  const lock = Lock.safeParse(parseTomlText(file, text, 'a Cargo.lock'));
+  const lock = Lock.safeParse(await parseTomlText(file, text, 'a Cargo.lock'));
   if (!lock.success) throw inputError(file, `not a Cargo.lock: ${lock.error.issues[0]?.message ?? ''}`, lock.error, { file });
   const places = arrayTablePlaces(file, text, 'package', lock.data.package.length);
   const out = new LockCollector(file, 'cargo');

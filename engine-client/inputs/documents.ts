@@ -9,9 +9,10 @@
  *   TOML parsers keep no positions, so the line of the n-th `[[package]]` entry is that of the n-th
  *   `[[package]]` header in the text; were the two counts to differ (a header inside a multi-line
  *   string), the places fall back to the entry's path (`Cargo.lock#/package/3`).
+ *
+ * Both libraries load on first use: the engine's commands start without them (`--version`, the
+ * other input formats).
  */
-import { parse as parseToml, TomlError } from 'smol-toml';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { atJson, atLine, inputError } from './errors.ts';
 
 /** A top-level YAML mapping entry: its key, value (plain data, scalars as strings) and line. */
@@ -30,7 +31,8 @@ export interface YamlDocument {
 }
 
 /** Parses YAML text from `file`; SCAN_INPUT_INVALID naming the line of the first error. */
-export function parseYaml(file: string, text: string, what: string): YamlDocument {
+export async function parseYaml(file: string, text: string, what: string): Promise<YamlDocument> {
+  const { isMap, isScalar, LineCounter, parseDocument } = await import('yaml');
   const lineCounter = new LineCounter();
   // Duplicate keys are checked in entries(), in linear time: the library's own check is quadratic
   // in the size of a map, seconds for the 5,000 keys of a large lockfile's `packages`.
@@ -60,7 +62,8 @@ export function parseYaml(file: string, text: string, what: string): YamlDocumen
 }
 
 /** Parses TOML text from `file`; SCAN_INPUT_INVALID naming the line of the error. */
-export function parseTomlText(file: string, text: string, what: string): Record<string, unknown> {
+export async function parseTomlText(file: string, text: string, what: string): Promise<Record<string, unknown>> {
+  const { parse: parseToml, TomlError } = await import('smol-toml');
   try {
     return parseToml(text);
   } catch (err) {

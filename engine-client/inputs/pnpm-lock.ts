@@ -50,7 +50,7 @@ export async function parsePnpmLock(file: string): Promise<Inventory> {
   const text = await readText(file, undefined, 'YAML');
   let { version, versionLine, packages } = fastRead(text);
   if (packages === undefined) {
-    const doc = parseYaml(file, text, 'a pnpm lockfile');
+    const doc = await parseYaml(file, text, 'a pnpm lockfile');
     version = doc.get(['lockfileVersion']);
     versionLine = doc.entries([]).find((e) => e.key === 'lockfileVersion')?.line ?? 1;
     packages = doc.entries(['packages']);

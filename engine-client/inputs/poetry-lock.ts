@@ -44,7 +44,7 @@ const Lock = z.looseObject({
 /** The inventory of a poetry.lock `file`. */
 export async function parsePoetryLock(file: string): Promise<Inventory> {
   const text = await readText(file, undefined, 'TOML');
-  const lock = Lock.safeParse(parseTomlText(file, text, 'a poetry.lock'));
+  const lock = Lock.safeParse(await parseTomlText(file, text, 'a poetry.lock'));
   if (!lock.success) throw inputError(file, `not a poetry.lock: ${lock.error.issues[0]?.message ?? ''}`, lock.error, { file });
   const places = arrayTablePlaces(file, text, 'package', lock.data.package.length);
   const out = new LockCollector(file, 'pypi');

@@ -45,7 +45,7 @@ const Lock = z.looseObject({ version: z.number().int(), package: z.array(z.unkno
 /** The inventory of a uv.lock `file`. */
 export async function parseUvLock(file: string): Promise<Inventory> {
   const text = await readText(file, undefined, 'TOML');
-  const lock = Lock.safeParse(parseTomlText(file, text, 'a uv.lock'));
+  const lock = Lock.safeParse(await parseTomlText(file, text, 'a uv.lock'));
   if (!lock.success) throw inputError(file, `not a uv.lock: ${lock.error.issues[0]?.path.join('.') ?? ''}: ${lock.error.issues[0]?.message ?? ''}`, lock.error, { file });
   if (lock.data.version !== 1) throw inputError(file, `uv.lock version ${lock.data.version} is not supported (1 is)`, undefined, { file });
   const places = arrayTablePlaces(file, text, 'package', lock.data.package.length);

@@ -147,8 +147,8 @@ async function parseV1(file: string): Promise<Inventory> {
 }
 
 /** The inventory of a yarn berry lockfile (YAML). */
-function parseBerry(file: string, text: string): Inventory {
-  const entries = readLockfileEntries(text, null, ['resolution', 'version']) ?? parseYaml(file, text, 'a yarn berry lockfile').entries([]);
+async function parseBerry(file: string, text: string): Promise<Inventory> {
+  const entries = readLockfileEntries(text, null, ['resolution', 'version']) ?? (await parseYaml(file, text, 'a yarn berry lockfile')).entries([]);
   const out = new LockCollector(file, 'npm');
   for (const { key, value, line } of entries) {
     if (key === '__metadata') continue;
