@@ -12,7 +12,7 @@
  *   `v1.8.0`, `go1.22.4` as `v1.22.4`. Pseudo-versions are pre-releases of the version they derive
  *   from, and `+incompatible` is build metadata that orders nothing (x/mod/semver).
  * - Range types. Every range of a package is compared with its ecosystem's comparator. The
- *   ecosystems whose records use SEMVER ranges (npm, Go, crates.io: 7,331 of the ranges in
+ *   ecosystems whose records use SEMVER ranges (npm, Go, crates.io: 7,331 SEMVER ranges in
  *   govulndb and RustSec) compare by SemVer 2.0 precedence already (node-semver, x/mod/semver, the
  *   semver crate), which is what SEMVER means; ECOSYSTEM ranges mean the ecosystem's own order
  *   (PEP 440, Maven, RubyGems, NuGet), which is that comparator. GIT ranges name commits and are
