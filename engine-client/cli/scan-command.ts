@@ -22,6 +22,7 @@ interface ScanFlags {
   failOn?: string;
   ubuntuPro?: boolean;
   ignoreWontFix?: boolean;
+  failOnUnchecked?: boolean;
 }
 
 function outputFormat(value: string): 'table' | 'json' {
@@ -37,8 +38,9 @@ function inputFormat(value: string | undefined): InputFormat | undefined {
 
 async function policyOf(flags: ScanFlags): Promise<Policy> {
   const { defaultPolicy, loadPolicy } = await import('../policy/policy.ts');
-  const policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
-  if (flags.ignoreWontFix) Object.assign(policy, { ignoreWontFix: true, source: `${policy.source} with --ignore-wont-fix` });
+  let policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
+  if (flags.ignoreWontFix === true) policy = { ...policy, ignoreWontFix: true, source: `${policy.source} with --ignore-wont-fix` };
+  if (flags.failOnUnchecked === true) policy = { ...policy, failOnUnchecked: true, source: `${policy.source} with --fail-on-unchecked` };
   if (flags.failOn === undefined) return policy;
   const failOn = SEVERITIES.find((s) => s.toLowerCase() === flags.failOn?.toLowerCase()) ?? (flags.failOn.toLowerCase() === 'none' ? 'none' : undefined);
   if (failOn === undefined) throw new AirfeedError('INPUT_INVALID', `--fail-on ${flags.failOn} is not one of ${SEVERITIES.join(', ')}, none`);
@@ -48,11 +50,12 @@ async function policyOf(flags: ScanFlags): Promise<Policy> {
 /** Scans one input; returns the report (the caller prints it and sets the exit code). */
 export async function scan(file: string, flags: ScanFlags, now: Date): Promise<ScanReport> {
   // Matching, policy and store modules load on use, so that `--help` and `--version` start fast.
-  const [{ checkDistro, matchInventory }, { evaluatePolicy }, { groupStatus, listGroups, lookupAffected }, { lookupAdvisories }] = await Promise.all([
+  const [{ checkDistro, matchInventory }, { coverageOf, evaluatePolicy }, { groupStatus, listGroups, lookupAffected }, { lookupAdvisories }, { lookupRecordFacts }] = await Promise.all([
     import('../match/match.ts'),
     import('../policy/policy.ts'),
     import('../store/status.ts'),
     import('../store/advisories.ts'),
+    import('../store/records.ts'),
   ]);
   const format = inputFormat(flags.inputFormat);
   const inventory = await parseInput(file, format === undefined ? {} : { format });
@@ -72,6 +75,7 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
     if (groups.length === 0) throw new AirfeedError('ENGINE_DB_EMPTY', `the engine database (${ctx.db.description}) holds no vulnerability data`);
     const result = await matchInventory(inventory, {
       lookup: (group, names) => lookupAffected(sql, group, names),
+      records: (group, ids) => lookupRecordFacts(sql, group, ids),
       available: new Set(groups.map((g) => g.name)),
       ...(distro ? { distro } : {}),
       ...(flags.ubuntuPro ? { ubuntuPro: true } : {}),
@@ -85,7 +89,7 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
     return {
       input: { file, format: inventory.format },
       result,
-      verdict: evaluatePolicy(result.matches, policy, now),
+      verdict: evaluatePolicy(result.matches, policy, now, coverageOf(result, inventory.skipped)),
       scannedAt: now.toISOString(),
       dataAge,
       ...(inventory.skipped ? { skipped: inventory.skipped } : {}),
@@ -98,11 +102,12 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
 export function registerScan(program: Command): void {
   program
     .command('scan')
-    .summary('match an SBOM or package database and judge it by a policy (exit 0 pass, 1 fail, 2 error)')
+    .summary('match an SBOM, package database or lockfile and judge it by a policy (exit 0 pass, 1 fail, 2 error)')
     .description(
-      'match an SBOM or package database against the vulnerability data and judge it by a policy. ' +
+      'match an SBOM, package database or language lockfile against the vulnerability data and judge it by a policy. ' +
         'Distro packages are matched by their source package (Alpine origin, dpkg Source:, source rpm) ' +
-        "with the distro's own version rules; language packages by their ecosystem's ranges.\n\n" +
+        "with the distro's own version rules; language packages by their ecosystem's OSV ranges, one match per flaw " +
+        'with its aliases (GHSA-…, CVE-…, PYSEC-…, GO-…).\n\n' +
         'Exit code: 0 the policy passes, 1 it fails, 2 error (bad input, no data for the distro, …).',
     )
     .argument('<input>', `input file: ${INPUT_FORMATS.join(', ')} (detected from the content)`, inputFile('input'))
@@ -114,11 +119,13 @@ export function registerScan(program: Command): void {
     .option('--fail-on <severity>', `override the policy's failOn: ${SEVERITIES.join(', ')}, none`)
     .option('--ubuntu-pro', 'the scanned machine has Ubuntu Pro: fixes published in its ESM channels count as available (default: only when the input holds an ESM package)')
     .option('--ignore-wont-fix', "do not fail on matches the vendor will not fix or has deferred (the policy's ignoreWontFix); they are still reported")
+    .option('--fail-on-unchecked', "also fail when a package could not be checked (no data for its ecosystem, a version that cannot be compared, a git or unpinned dependency); the policy's failOnUnchecked")
     .addHelpText(
       'after',
       '\nExamples: ' +
         '  airfeed-engine scan /lib/apk/db/installed --distro alpine:3.20 ' +
         '  airfeed-engine scan sbom.cdx.json --policy policy.yaml --format json > result.json\n' +
+        '  airfeed-engine scan package-lock.json --fail-on-unchecked   (also yarn.lock, pnpm-lock.yaml, poetry.lock, go.mod, Cargo.lock, …)\n' +
         '  airfeed-engine scan status --input-format dpkg-status --os-release os-release --fail-on critical\n' +
         '  airfeed-engine scan /var/lib/dpkg/status          (the release from /etc/os-release beside it)',
     )

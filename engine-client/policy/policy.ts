@@ -8,9 +8,11 @@
  * failOnUnknown: false    # also fail on matches whose severity the feed does not know
  * ignoreWontFix: false    # do not fail on matches the vendor will not fix or has deferred (Debian
  *                         # <ignored>/<postponed>, Ubuntu ignored/deferred): still reported, as "ignored"
+ * failOnUnchecked: false  # also fail when a package could not be checked (see Coverage)
  * allowlist:
  *   - id: CVE-2024-0001
  *     package: openssl    # optional: installed or matched (source) name
+ *                         # id: the reported id or any of its aliases (GHSA-…, CVE-…)
  *     reason: not reachable, see TICKET-12
  *     expires: 2027-01-31 # optional, UTC; the entry stops applying at this instant
  * ```
@@ -35,6 +37,7 @@ export const PolicyFile = z.strictObject({
   failOn: z.enum([...SEVERITIES, 'none']).default('High'),
   failOnUnknown: z.boolean().default(false),
   ignoreWontFix: z.boolean().default(false),
+  failOnUnchecked: z.boolean().default(false),
   allowlist: z.array(AllowEntry).default([]),
 });
 
@@ -51,6 +54,8 @@ export interface Policy {
   failOnUnknown: boolean;
   /** Matches in state `will_not_fix` or `deferred` do not fail the policy (they are reported as ignored). */
   ignoreWontFix?: boolean;
+  /** Fail when any package could not be checked (Coverage.unchecked > 0). */
+  failOnUnchecked: boolean;
   allowlist: AllowlistEntry[];
   /** Where it came from, for messages. */
   source: string;
@@ -58,7 +63,7 @@ export interface Policy {
 
 /** The policy used when none is given: fail on High and Critical, nothing allowed. */
 export function defaultPolicy(): Policy {
-  return { failOn: 'High', failOnUnknown: false, allowlist: [], source: 'default' };
+  return { failOn: 'High', failOnUnknown: false, failOnUnchecked: false, allowlist: [], source: 'default' };
 }
 
 function toInstant(v: string | Date): string {
@@ -80,10 +85,11 @@ export function parsePolicy(text: string, source: string): Policy {
     const at = issue?.path.length ? issue.path.join('.') : '(top level)';
     throw new AirfeedError('POLICY_INVALID', `${source}: ${at}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
   }
-  const { failOn, failOnUnknown, ignoreWontFix, allowlist } = parsed.data;
+  const { failOn, failOnUnknown, failOnUnchecked, ignoreWontFix, allowlist } = parsed.data;
   return {
     failOn,
     failOnUnknown,
+    failOnUnchecked,
     ...(ignoreWontFix ? { ignoreWontFix } : {}),
     source,
     allowlist: allowlist.map((e) => ({
@@ -101,9 +107,27 @@ export async function loadPolicy(file: string): Promise<Policy> {
   return parsePolicy(text, file);
 }
 
+/**
+ * How much of the input the scan could check. `packages` counts what the engine was asked about:
+ * the input's packages and the entries it had to skip as third-party code it cannot match (a git
+ * dependency, an unpinned requirement, an unknown purl type); local code (path and workspace
+ * dependencies) is no package of anyone's and is not counted. `checked` packages were compared
+ * against their group's data without a problem; the others are `unchecked`: their group is not in
+ * the store, a version could not be compared, or they were skipped.
+ */
+export interface Coverage {
+  packages: number;
+  checked: number;
+  unchecked: number;
+}
+
 export interface Verdict {
   pass: boolean;
-  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean; ignoreWontFix: boolean };
+  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean; failOnUnchecked: boolean; ignoreWontFix: boolean };
+  /** What was checked; absent when the caller gave no coverage. */
+  coverage?: Coverage;
+  /** True when the verdict fails because packages were unchecked and the policy says failOnUnchecked. */
+  uncheckedFail: boolean;
   /** Matches that fail the policy. */
   violations: Match[];
   /** Matches the vendor will not fix or has deferred, left out by `ignoreWontFix` (reported, never failing). */
@@ -117,11 +141,19 @@ export interface Verdict {
 }
 
 function covers(entry: AllowlistEntry, m: Match): boolean {
-  return entry.id === m.vulnId && (entry.package === undefined || entry.package === m.package || entry.package === m.matchedName);
+  const id = entry.id === m.vulnId || (m.aliases?.includes(entry.id) ?? false);
+  return id && (entry.package === undefined || entry.package === m.package || entry.package === m.matchedName);
 }
 
-/** Judges matches against a policy at time `now`. */
-export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: Date): Verdict {
+/** The coverage of a scan: its match result's counts, and the input entries it skipped (local code not counted). */
+export function coverageOf(result: { packages: number; checked: number }, skipped: readonly { local?: true }[] = []): Coverage {
+  const thirdParty = skipped.filter((s) => s.local !== true).length;
+  const packages = result.packages + thirdParty;
+  return { packages, checked: result.checked, unchecked: packages - result.checked };
+}
+
+/** Judges matches (and, when given, the coverage of the scan) against a policy at time `now`. */
+export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: Date, coverage?: Coverage): Verdict {
   const live: AllowlistEntry[] = [];
   const expired: AllowlistEntry[] = [];
   for (const e of policy.allowlist) (e.expires !== undefined && Date.parse(e.expires) <= now.getTime() ? expired : live).push(e);
@@ -145,9 +177,12 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
     const rank = SEVERITY_RANK[m.severity];
     if (rank >= threshold || (policy.failOnUnknown && m.severity === 'Unknown')) violations.push(m);
   }
+  const uncheckedFail = policy.failOnUnchecked && coverage !== undefined && coverage.unchecked > 0;
   return {
-    pass: violations.length === 0,
-    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, ignoreWontFix },
+    pass: violations.length === 0 && !uncheckedFail,
+    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, failOnUnchecked: policy.failOnUnchecked, ignoreWontFix },
+    ...(coverage === undefined ? {} : { coverage }),
+    uncheckedFail,
     violations,
     ignored,
     allowed,
