@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- <suite>…]`: every long path's throughput and peak memory next to a floor
 // measured on the same machine. Suites run one after another, each in its own process (so one
-// suite's memory never shows in another's figures): apply, serve, bundles, engine, cvss, readers, grype.
+// suite's memory never shows in another's figures): apply, serve, bundles, engine, cvss, readers, grype, nvd.
 // BENCH_RECORDS sets the synthetic group size (default 300000).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -16,6 +16,7 @@ const SUITES = {
   cvss: 'cvss.ts',
   readers: 'readers.ts',
   grype: 'grype.ts',
+  nvd: 'nvd.ts',
 };
 const here = path.dirname(fileURLToPath(import.meta.url));
 const asked = process.argv.slice(2);
