@@ -9,7 +9,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
@@ -57,7 +57,7 @@ class MockNvd {
     this.agent.disableNetConnect();
     this.agent.get(ORIGIN).intercept({ path: () => true, method: 'GET' }).reply((req) => {
       const url = new URL(req.path, ORIGIN);
-      this.requests.push({ query: url.searchParams, headers: new Headers(req.headers as Record<string, string>), url: url.href });
+      this.requests.push({ query: url.searchParams, headers: new Headers(req.headers), url: url.href });
       const fault = this.faults.shift();
       if (fault && 'status' in fault) return { statusCode: fault.status, data: 'refused', responseOptions: { headers: fault.headers ?? {} } };
       if (url.pathname !== '/rest/json/cves/2.0') return { statusCode: 404, data: 'not found' };
@@ -121,7 +121,7 @@ function http(retries = 4): HttpClient {
   });
 }
 
-interface FetchOpts { state?: DriverState; key?: boolean; retries?: number; log?: ReturnType<typeof pino> }
+interface FetchOpts { state?: DriverState; key?: boolean; retries?: number; log?: Logger }
 
 function fetch(o: FetchOpts = {}): Promise<FetchResult> {
   const settings = o.key ? new SettingValues('nvd', KEY_SETTING, new Map([['api_key', KEY]])) : SettingValues.none('nvd');
@@ -133,7 +133,7 @@ function fetch(o: FetchOpts = {}): Promise<FetchResult> {
 async function parsedIds(): Promise<{ complete: boolean; ids: string[]; deletions: string[] }> {
   for await (const g of nvd.parse({ workspace: ws, log: silentLogger })) {
     const ids: string[] = [];
-    for await (const r of g.records as AsyncIterable<VulnRecord>) ids.push(r.id);
+    for await (const r of g.records) ids.push(r.id);
     const deletions: string[] = [];
     for await (const d of g.deletions ?? []) deletions.push(d);
     return { complete: g.complete, ids, deletions };
