@@ -15,7 +15,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
-import type { VulnRecord } from '../../drivers/_framework/record.ts';
 import { SettingValues } from '../../drivers/_framework/settings.ts';
 import type { DriverState, FetchResult } from '../../drivers/_framework/types.ts';
 import { fetchApi, isApiSource, MAX_WINDOW_MS, splitWindows } from '../../drivers/nvd/fetch-api.ts';
