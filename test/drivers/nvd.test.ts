@@ -22,6 +22,7 @@ import { tempDir } from '../helpers/mirror.ts';
 
 const CASES = path.resolve(import.meta.dirname, '../fixtures/nvd/cases.json');
 const MIRROR = path.resolve(import.meta.dirname, '../fixtures/drivers/nvd');
+const ALPINE_PAGE = path.resolve(import.meta.dirname, '../fixtures/engine/nvd-alpine-2024');
 
 let dir: string;
 let ws: string;
@@ -276,6 +277,22 @@ describe('nvd parse: several files', () => {
     expect(await nvd.groups(ws)).toEqual([{ name: 'nvdv2:cves', description: expect.any(String) as string }]);
     await fs.rm(path.join(ws, BATCH_FILE));
     expect(await nvd.groups(ws)).toEqual([]);
+  });
+});
+
+describe('nvd parse: the page for the Alpine fixture\'s CVEs (test/fixtures/engine/nvd-alpine-2024)', () => {
+  it('gives NVD\'s ratings: four Medium (NVD\'s own for CVE-2024-9681, CISA-ADP\'s for the unanalysed), one Unknown, sudo\'s High', async () => {
+    await fetchFrom(ALPINE_PAGE);
+    const p = await parse();
+    expect(p.records.map((r) => [r.id, r.severity, r.status, r.cvss.map((c) => `${c.version} ${c.baseScore} ${c.type ?? ''}`)])).toEqual([
+      ['CVE-2021-3156', 'High', 'Modified', ['3.1 7.8 Primary', '3.1 7.8 Secondary', '2.0 7.2 Primary']],
+      ['CVE-2024-11053', 'Medium', 'Awaiting Analysis', ['3.1 5.9 Secondary']],
+      ['CVE-2024-50602', 'Medium', 'Awaiting Analysis', ['3.1 5.9 Secondary']],
+      ['CVE-2024-8096', 'Unknown', 'Received', []],
+      ['CVE-2024-9143', 'Medium', 'Deferred', ['3.1 4.3 Secondary']],
+      ['CVE-2024-9681', 'Medium', 'Modified', ['3.1 6.5 Primary', '3.1 5.9 Secondary']],
+    ]);
+    for (const r of p.records) expect(RecordSchema.safeParse(r).error?.issues ?? []).toEqual([]);
   });
 });
 
