@@ -5,11 +5,12 @@
 import { AirfeedError } from './_framework/errors.ts';
 import type { Driver } from './_framework/types.ts';
 import { alpine } from './alpine/index.ts';
+import { epss } from './epss/index.ts';
 import { kev } from './kev/index.ts';
 import { nvd } from './nvd/index.ts';
 
 /** All drivers, sorted by id. */
-export const DRIVERS: readonly Driver[] = [alpine, kev, nvd];
+export const DRIVERS: readonly Driver[] = [alpine, epss, kev, nvd];
 
 /** Looks a driver up by id; throws DRIVER_UNKNOWN listing the known ids. */
 export function getDriver(id: string): Driver {
