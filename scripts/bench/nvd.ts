@@ -31,11 +31,12 @@ import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { listPages } from '../../drivers/nvd/layout.ts';
 import { nvd } from '../../drivers/nvd/index.ts';
+import { epss } from '../../drivers/epss/index.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
 import { saveDriverRun } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
-import { changedCves, writeSyntheticMirror } from './nvd-data.ts';
+import { changedCves, writeEpssFile, writeSyntheticMirror } from './nvd-data.ts';
 import { benchServer } from './server.ts';
 
 const self = fileURLToPath(import.meta.url);
@@ -49,18 +50,20 @@ const emit = (result: Record<string, unknown>): void => void process.stdout.writ
 interface SyncResult { records: number; written: number; seconds: number; cpu: number; maxRssMB: number; note: string }
 interface FloorResult { seconds: number; bytes: number; maxRssMB: number }
 
-/** Child: one sync of the nvd driver (with a preset driver state, for the incremental case). */
-async function syncChild(url: string, source: string, home: string, state: string): Promise<void> {
+/** Child: one sync of the nvd (or epss) driver, with a preset driver state for the incremental case. */
+async function syncChild(url: string, source: string, home: string, state: string, driverId = 'nvd'): Promise<void> {
+  const driver = driverId === 'epss' ? epss : nvd;
+  const group = driverId === 'epss' ? 'epss:scores' : GROUP;
   const sql = createSql(url, { max: 4 });
   try {
     await migrate(sql, silentLogger);
     if (state !== '') await saveDriverRun(sql, 'nvd', { state: JSON.parse(state) as Record<string, unknown>, success: true });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const report = await syncDriver(sql, nvd, { home, http: new HttpClient(), log: silentLogger, source });
+    const report = await syncDriver(sql, driver, { home, http: new HttpClient(), log: silentLogger, source });
     const seconds = (performance.now() - t0) / 1000;
     const cpuUsed = process.cpuUsage(cpu0);
-    const g = report.groups[GROUP];
+    const g = report.groups[group];
     if (report.status === 'failed' || !g) throw new Error(`bench: sync failed: ${report.error ?? 'no group'}`);
     emit({
       records: g.added + g.changed + g.unchanged, written: g.added + g.changed + g.removed, seconds, cpu: (cpuUsed.user + cpuUsed.system) / 1e6,
@@ -200,6 +203,18 @@ async function orchestrate(): Promise<void> {
         await api.close();
       }
     }
+    // EPSS: a day's file of N CVEs, then the next day's (every record's date moves).
+    {
+      const url = await db('epss');
+      dbs.push('epss');
+      const epssHome = path.join(work, 'home-epss');
+      const rowsOf = (label: string, r: SyncResult): string[] => [label, fmt(r.records), r.seconds.toFixed(1), r.cpu.toFixed(1), fmt(r.records / r.seconds), String(r.maxRssMB), r.note, '-'];
+      process.stderr.write(`bench: EPSS ${n} rows …\n`);
+      await writeEpssFile(path.join(work, 'epss-1'), n, '2025-08-25');
+      await writeEpssFile(path.join(work, 'epss-2'), n, '2025-08-26');
+      rows.push(rowsOf(`EPSS ${fmt(n)} rows: first sync`, await runChild<SyncResult>('sync', url, path.join(work, 'epss-1'), epssHome, '', 'epss')));
+      rows.push(rowsOf('EPSS: the next day (every record changes)', await runChild<SyncResult>('sync', url, path.join(work, 'epss-2'), epssHome, '', 'epss')));
+    }
     const headers = ['path', 'records', 'seconds', 'cpu s', 'records/s', 'peak RSS MB', 'floor seconds', 'ratio'];
     const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
@@ -214,7 +229,7 @@ async function orchestrate(): Promise<void> {
 
 const [mode, kind, ...args] = process.argv.slice(2);
 if (mode === 'child') {
-  if (kind === 'sync') await syncChild(args[0] ?? '', args[1] ?? '', args[2] ?? '', args[3] ?? '');
+  if (kind === 'sync') await syncChild(args[0] ?? '', args[1] ?? '', args[2] ?? '', args[3] ?? '', args[4] ?? 'nvd');
   else if (kind === 'parse-floor') await parseFloorChild(args[0] ?? '');
   else if (kind === 'copy-floor') await copyFloorChild(args[0] ?? '', args[1] ?? '');
   else throw new Error(`unknown child ${kind ?? ''}`);
