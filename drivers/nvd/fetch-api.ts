@@ -211,7 +211,8 @@ async function commit(ctx: FetchContext, dir: string, p: Progress, api: string):
 /** A new plan: a full fetch without a base, else the windows since it. */
 function plan(api: string, base: string | null, now: number): Progress {
   const planned = new Date(now).toISOString();
-  const windows = base === null ? null : splitWindows(Math.min(Date.parse(base) - OVERLAP_MS, now), now);
+  // A base in the future (the clock went back) still gets one window: the last OVERLAP_MS.
+  const windows = base === null ? null : splitWindows(Math.min(Date.parse(base) - OVERLAP_MS, now - OVERLAP_MS), now);
   return { version: 1, api, base, planned, windows, window: 0, start: 0, total: null, restarts: 0, pages: [], items: 0 };
 }
 

@@ -222,6 +222,15 @@ describe('nvd incremental fetch from the API', () => {
     expect(await snapshot(ws)).toEqual(before);
   });
 
+  it('still asks for the last ten minutes when the last window ends in the future (the clock went back)', async () => {
+    api.cves = [cve(1, '2024-11-01T11:55:00.000')];
+    await fetch({ state: { mode: 'api', api: API, through: new Date(NOW + DAY).toISOString() } });
+    expect(api.requests.map((r) => [r.query.get('lastModStartDate'), r.query.get('lastModEndDate')])).toEqual([
+      ['2024-11-01T11:50:00.000+00:00', '2024-11-01T12:00:00.000+00:00'], ['2024-11-01T11:50:00.000+00:00', '2024-11-01T12:00:00.000+00:00'],
+    ]);
+    expect((await parsedIds()).ids).toEqual(['CVE-2024-1001']);
+  });
+
   it('pages a window again from the start when its total shrinks while paging', async () => {
     api.cves = [1, 2, 3, 4, 5].map((n) => cve(n, '2024-11-01T00:00:00.000'));
     // After the first page, CVE 1 is modified again: it leaves the window and the others move down one place.
