@@ -36,7 +36,7 @@ import { AirfeedError } from '../_framework/errors.ts';
 import { parseWith } from '../_framework/read/validate.ts';
 import type { FetchContext, FetchResult } from '../_framework/types.ts';
 import { PageHeader } from './api.ts';
-import { FETCH_DIR, listPages, PAGE_RE, type Window, Window as WindowSchema, writeBatch } from './layout.ts';
+import { FETCH_DIR, listPages, type Window, Window as WindowSchema, writeBatch } from './layout.ts';
 import { PageReader } from './page-reader.ts';
 
 /** The API's largest page. */
@@ -257,9 +257,4 @@ export async function fetchApi(ctx: FetchContext, options: ApiFetchOptions = {})
   await fs.rm(dir, { recursive: true, force: true });
   ctx.log.info({ pages: p.pages.length, cves: p.items, full: windows === null }, 'nvd: API fetch done');
   return { unchanged: false, state };
-}
-
-/** Page file names of an API fetch (for tests). */
-export function isApiPage(name: string): boolean {
-  return PAGE_RE.test(name) && name.startsWith('api-');
 }
