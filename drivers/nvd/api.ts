@@ -18,8 +18,8 @@
  *   "references":[{"url":"https://vuldb.com/?id.280960","source":"cna@vuldb.com","tags":["Third Party Advisory"]}]}}]}
  * ```
  *
- * What airfeed reads is typed here and checked; everything else passes (`looseObject`), so a field
- * NVD adds later does not stop a sync. Times have no zone and are UTC (`2024-10-17T14:15:03.800`).
+ * What airfeed reads is typed here and checked; other members are accepted and dropped (zod's
+ * default object mode: cheaper than keeping them), so a field NVD adds later does not stop a sync. Times have no zone and are UTC (`2024-10-17T14:15:03.800`).
  * Oddities of the real data: v2 puts `baseSeverity` beside `cvssData`, v3.x and v4.0 inside it; v4.0
  * metrics have no exploitability or impact sub-scores; 973 v2 metrics of the 2002–2016 pages lack
  * `userInteractionRequired`; a Rejected CVE has `"metrics": {}` and `"references": []`.
@@ -33,9 +33,9 @@ export const NvdTime = z.string().regex(NVD_TIME, 'must be a time such as 2024-1
 /** `CVE-YYYY-NNNN…` as the CVE program assigns them. */
 export const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
 
-const LangString = z.looseObject({ lang: z.string(), value: z.string() });
+const LangString = z.object({ lang: z.string(), value: z.string() });
 
-const CvssData = z.looseObject({
+const CvssData = z.object({
   version: z.enum(['2.0', '3.0', '3.1', '4.0']),
   vectorString: z.string().min(1),
   baseScore: z.number().min(0).max(10),
@@ -43,7 +43,7 @@ const CvssData = z.looseObject({
 });
 
 /** One `cvssMetricV2[]` / `cvssMetricV30[]` / `cvssMetricV31[]` / `cvssMetricV40[]` entry. */
-export const CvssMetric = z.looseObject({
+export const CvssMetric = z.object({
   source: z.string().min(1).optional(),
   type: z.enum(['Primary', 'Secondary']).optional(),
   cvssData: CvssData,
@@ -61,14 +61,14 @@ export type CvssMetric = z.infer<typeof CvssMetric>;
 /** The metric lists, newest CVSS version first (the order NVD writes them). */
 export const METRIC_KEYS = ['cvssMetricV40', 'cvssMetricV31', 'cvssMetricV30', 'cvssMetricV2'] as const;
 
-const Metrics = z.looseObject({
+const Metrics = z.object({
   cvssMetricV40: z.array(CvssMetric).optional(),
   cvssMetricV31: z.array(CvssMetric).optional(),
   cvssMetricV30: z.array(CvssMetric).optional(),
   cvssMetricV2: z.array(CvssMetric).optional(),
 });
 
-const CpeMatch = z.looseObject({
+const CpeMatch = z.object({
   vulnerable: z.boolean(),
   criteria: z.string().min(1),
   matchCriteriaId: z.string().min(1),
@@ -78,36 +78,36 @@ const CpeMatch = z.looseObject({
   versionEndExcluding: z.string().optional(),
 });
 
-const Node = z.looseObject({
+const Node = z.object({
   operator: z.enum(['AND', 'OR']),
   negate: z.boolean().optional(),
   cpeMatch: z.array(CpeMatch),
 });
 
-export const Configuration = z.looseObject({
+export const Configuration = z.object({
   operator: z.enum(['AND', 'OR']).optional(),
   negate: z.boolean().optional(),
   nodes: z.array(Node),
 });
 export type Configuration = z.infer<typeof Configuration>;
 
-const Weakness = z.looseObject({
+const Weakness = z.object({
   source: z.string().optional(),
   type: z.string().optional(),
   description: z.array(LangString),
 });
 
-const Reference = z.looseObject({
+const Reference = z.object({
   url: z.string().min(1),
   source: z.string().optional(),
   tags: z.array(z.string()).optional(),
 });
 
-const VendorComment = z.looseObject({ organization: z.string(), comment: z.string(), lastModified: z.string() });
-const CveTag = z.looseObject({ sourceIdentifier: z.string().optional(), tags: z.array(z.string()) });
+const VendorComment = z.object({ organization: z.string(), comment: z.string(), lastModified: z.string() });
+const CveTag = z.object({ sourceIdentifier: z.string().optional(), tags: z.array(z.string()) });
 
 /** One `vulnerabilities[].cve`. */
-export const NvdCve = z.looseObject({
+export const NvdCve = z.object({
   id: z.string().regex(CVE_ID, 'must be a CVE id (CVE-YYYY-NNNN)'),
   sourceIdentifier: z.string().optional(),
   published: NvdTime,
@@ -131,10 +131,10 @@ export const NvdCve = z.looseObject({
 export type NvdCve = z.infer<typeof NvdCve>;
 
 /** One element of `vulnerabilities[]`. */
-export const NvdItem = z.looseObject({ cve: NvdCve });
+export const NvdItem = z.object({ cve: NvdCve });
 
 /** The scalar members of a page, before (or after) its `vulnerabilities`. */
-export const PageHeader = z.looseObject({
+export const PageHeader = z.object({
   resultsPerPage: z.number().int().min(0).optional(),
   startIndex: z.number().int().min(0).optional(),
   totalResults: z.number().int().min(0).optional(),
