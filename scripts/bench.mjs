@@ -18,6 +18,7 @@ const SUITES = {
   grype: 'grype.ts',
   debian: 'debian.ts',
   lockfiles: 'lockfiles.ts',
+  nvd: 'nvd.ts',
   osv: 'osv.ts',
   'osv-export': 'osv-export.ts',
   redhat: 'redhat.ts',

@@ -1,14 +1,9 @@
 /** The CISA Known Exploited Vulnerabilities catalog: one group, `kev:catalog`, in the `enrichment` feed. See README.md. */
-import type { Driver, Feed } from '../_framework/types.ts';
+import { ENRICHMENT_FEED } from '../_framework/feeds.ts';
+import type { Driver } from '../_framework/types.ts';
 import { fetchKev } from './fetch.ts';
 import { kevGroups, PARSER_VERSION, parseKev } from './parse.ts';
 import { kevV1Shape } from './shape.ts';
-
-/** Declared here: the first driver of this feed brings it (an EPSS driver would share it). */
-export const ENRICHMENT_FEED: Feed = {
-  name: 'enrichment',
-  description: "Enrichment of other feeds' vulnerabilities: known exploitation (CISA KEV), exploit prediction",
-};
 
 export const kev: Driver = {
   id: 'kev',

@@ -220,6 +220,24 @@ describe('embedded PostgreSQL: lifecycle', () => {
     await until('the postmaster is gone', () => !alive(pid ?? 0));
   });
 
+  it('starts a server when the previous keeper is still finishing after its server ended', async () => {
+    const dir = await newHome();
+    const first = await startEmbedded(dir, silentLogger);
+    await first.stop();
+    // A keeper that outlives its server for a moment (it is finishing): alive, with no postmaster.
+    const lingering = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 1500)'], { stdio: 'ignore' });
+    await fs.writeFile(path.join(dir, 'watchdog.pid'), `${lingering.pid}\n`);
+    const exited = new Promise((resolve) => lingering.on('exit', resolve));
+    // Before the fix this waited for an answer from a server nobody was starting, until its deadline.
+    const server = await startEmbedded(dir, silentLogger);
+    try {
+      expect(await server.alive()).toBe(true);
+    } finally {
+      await server.stop();
+      await exited;
+    }
+  });
+
   it('ends the server when its keeper is killed with -9 (parent-death signal)', async () => {
     const dir = await newHome();
     const server = await startEmbedded(dir, silentLogger);

@@ -158,7 +158,15 @@ async function ensureRunning(p: Paths, log: Logger, wantedPort: number | undefin
       break;
     }
     const keeper = await readPid(p.watchdogPid);
-    if (keeper !== null && pidAlive(keeper)) break; // another keeper is starting it
+    if (keeper !== null && pidAlive(keeper)) {
+      // A keeper with no postmaster is either starting one or finishing after its server ended (its
+      // last user left a moment ago): look again until a postmaster appears or the keeper is gone.
+      if (Date.now() > deadline) {
+        throw new AirfeedError('DB_UNAVAILABLE', `the embedded PostgreSQL's keeper (pid ${keeper}) in ${p.dir} neither started a server nor ended; stop it and try again`);
+      }
+      await delay(100);
+      continue;
+    }
     // Right after a crash the old server's backends may still hold its shared memory for a moment,
     // and the new postmaster refuses to start: try again a few times before giving up.
     if (attempts >= 8 || Date.now() > deadline) {

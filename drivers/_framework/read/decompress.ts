@@ -67,7 +67,7 @@ async function* viaTransform(input: AsyncIterable<Uint8Array>, t: Transform): As
 function decoderFor(kind: Compression, input: AsyncIterable<Uint8Array>, label: string, guard: ExpansionGuard): AsyncIterable<Uint8Array> {
   switch (kind) {
     case 'gzip':
-      return viaTransform(input, createGunzip());
+      return viaTransform(input, createGunzip({ chunkSize: 256 * 1024 }));
     case 'zlib':
       return viaTransform(input, createInflate());
     case 'bzip2':
