@@ -145,7 +145,7 @@ describe('airfeed serve on the embedded PostgreSQL', () => {
         if (status === 200 && restarted && logs.join('\n').includes('the embedded PostgreSQL runs again')) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      expect(status).toBe(200);
+      expect(status, logs.join('\n')).toBe(200);
       expect(logs.join('\n')).toContain('the embedded PostgreSQL runs again');
       expect((await request(`${url}/ready`)).statusCode).toBe(200);
     } finally {

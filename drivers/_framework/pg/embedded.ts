@@ -167,12 +167,15 @@ async function ensureRunning(p: Paths, log: Logger, wantedPort: number | undefin
       await delay(100);
       continue;
     }
-    // Right after a crash the old server's backends may still hold its shared memory for a moment,
-    // and the new postmaster refuses to start: try again a few times before giving up.
-    if (attempts >= 8 || Date.now() > deadline) {
+    // Right after a crash the old server's backends may still hold its shared memory for a moment
+    // (longer on a busy machine), and the new postmaster refuses to start: try again until the
+    // deadline while that is the reason, a few times for any other.
+    const tail = attempts > 0 ? await logTail(p.log) : '';
+    const sharedMemoryBusy = /pre-existing shared memory block/.test(tail);
+    if ((attempts >= 8 && !sharedMemoryBusy) || Date.now() > deadline) {
       throw new AirfeedError(
         'DB_UNAVAILABLE',
-        `the embedded PostgreSQL in ${p.dataDir} did not start on port ${port} (is the port taken? set ${vars.port}); its log ${p.log} ends: ${await logTail(p.log)}`,
+        `the embedded PostgreSQL in ${p.dataDir} did not start on port ${port} (is the port taken? set ${vars.port}); its log ${p.log} ends: ${tail || (await logTail(p.log))}`,
       );
     }
     if (attempts > 0) await delay(500);
