@@ -15,6 +15,7 @@ import { ecosystemByGroup } from '../../drivers/_framework/names.ts';
 import { NO_FIX, type Range, RECORD_SCHEMA_VERSION, Severity } from '../../drivers/_framework/record.ts';
 import { readRecord } from '../../drivers/_framework/record-v1.ts';
 import { AffectedInput, OUTPUT_SHAPES } from '../../drivers/_framework/shapes/index.ts';
+import { cpeTargets } from '../cpe/targets.ts';
 import type { AffectedEntry, VulnUpsert } from '../store/write.ts';
 
 const text = z.string().min(1);
@@ -83,7 +84,7 @@ export function fromNormalized(value: unknown, group: string, id: string, docTex
   const affected = OUTPUT_SHAPES.affected.render(input.data, { deleted: false, updatedAt: null });
   // An upgraded record is stored as upgraded, so every document the engine keeps is of one schema.
   const doc = record === value ? (docText ?? JSON.stringify(value)) : canonicalJson(record);
-  return { id, deleted: false, severity: r.severity, link: r.link, doc, affected };
+  return { id, deleted: false, severity: r.severity, link: r.link, doc, affected, cpes: cpeTargets(record) };
 }
 
 /**
@@ -132,13 +133,14 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
       const ranges = f.range === NO_FIX ? null : rangeFromGithub(f.range);
       return { package: f.name, scheme, state: fixed !== null || ranges !== null ? 'fixed' : 'affected', fixed, ranges, versions: null, channel: null };
     });
-    return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected };
+    return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected, cpes: [] };
   }
   if (value !== null && typeof value === 'object' && 'cve' in value) {
     const parsed = AnchoreNvd.safeParse(value);
     if (!parsed.success) return `nvdv2 record: ${issue(parsed.error)}`;
-    // CPE-matched records name no packages: kept for lookups by id, no affected rows.
-    return { id: parsed.data.cve.CVE_data_meta.ID, deleted: false, severity: parsed.data.severity, link: null, doc, affected: [] };
+    // CPE-matched records name no packages: kept for lookups by id (severity, CVSS), no affected rows. The
+    // /v1 shape lists vulnerable CPEs without their version bounds, so they are not CPE targets.
+    return { id: parsed.data.cve.CVE_data_meta.ID, deleted: false, severity: parsed.data.severity, link: null, doc, affected: [], cpes: [] };
   }
   const parsed = AnchoreVulnerability.safeParse(value);
   if (!parsed.success) return `vulnerability record: ${issue(parsed.error)}`;
@@ -152,5 +154,5 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
       : f.Version === '0' ? 'not_affected' : 'fixed';
     return { package: f.Name, scheme: f.VersionFormat, state, fixed: state === 'fixed' ? f.Version : null, ranges: null, versions: null, channel: null };
   });
-  return { id: v.Name, deleted: false, severity: v.Severity, link: v.Link ?? null, doc, affected };
+  return { id: v.Name, deleted: false, severity: v.Severity, link: v.Link ?? null, doc, affected, cpes: [] };
 }

@@ -85,7 +85,7 @@ export function recordText(line: string, value: unknown): string | undefined {
  * result never depends on the order the lines come in), or, from a client that does not ask for
  * NDJSON, JSON pages followed by `next`. `onSeq` learns the highest sequence seen so far: the cursor.
  */
-async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq: (seq: number) => void): AsyncGenerator<VulnChange> {
+async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq: (seq: number) => void, answer: { ndjson?: boolean }): AsyncGenerator<VulnChange> {
   let from = after;
   let highest = after;
   for (let request = 0; ; request++) {
@@ -118,6 +118,8 @@ async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq:
         const value = parseJson(line, (reason, cause) => sourceInvalid(url, group, `line ${no}`, reason, cause));
         // A JSON page: asked for (accept: 'json'), or a service that cannot stream; its records are just as good.
         const asPage = no === 1 ? V2Page.safeParse(value) : undefined;
+        // One NDJSON answer holds each record of the group once (the service's rows are keyed by id).
+        if (no === 1 && request === 0) answer.ndjson = asPage?.success !== true;
         if (asPage?.success) {
           page = asPage.data;
           for (const [i, r] of page.records.entries()) yield entry(r, `record ${i + 1} of the page`);
@@ -155,10 +157,13 @@ async function syncGroupV2(ctx: SyncContext, remote: z.infer<typeof RemoteGroup>
     if (mode === 'replace' || remote.maxSeq > after) {
       ctx.progress?.phase(`sync ${remote.name}`);
       let seen = 0;
+      const answer: { ndjson?: boolean } = {};
       written = await writeGroup(tx, {
         group: remote.name,
         mode,
-        changes: v2Changes(ctx, remote.name, after, (seq) => void (cursor = seq)),
+        changes: v2Changes(ctx, remote.name, after, (seq) => void (cursor = seq), answer),
+        uniqueIds: () => answer.ndjson === true,
+        spoolDir: ctx.spool,
         onProgress: (n) => {
           ctx.progress?.tick(n - seen);
           seen = n;
