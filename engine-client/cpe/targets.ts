@@ -7,8 +7,6 @@
  * components' vendor:product. A criterion whose vendor or product is a wildcard, or that does not
  * parse, cannot be looked up and is left out (NVD writes neither).
  */
-import { z } from 'zod';
-import { CpeError, parseCpe, vendorProductKey } from './name.ts';
 
 /** One indexed target. */
 export interface CpeTarget {
@@ -17,38 +15,56 @@ export interface CpeTarget {
   product: string;
 }
 
-/** The part of a record this reads (loose: everything else may be anything). */
-export const ConfigurationsInput = z.looseObject({
-  configurations: z
-    .array(
-      z.looseObject({
-        nodes: z.array(z.looseObject({ cpeMatch: z.array(z.looseObject({ vulnerable: z.boolean(), criteria: z.string() })) })),
-      }),
-    )
-    .optional(),
-});
+/** Splits off the first `count` attributes of a CPE 2.3 formatted string, unquoted and lower-cased; undefined when it is not one. */
+function leadingAttributes(criteria: string, count: number): string[] | undefined {
+  if (!criteria.startsWith('cpe:2.3:')) return undefined;
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 8; i < criteria.length && out.length < count; i++) {
+    const c = criteria.charCodeAt(i);
+    if (c === 0x5c /* backslash: quotes the next character */ && i + 1 < criteria.length) {
+      cur += criteria[i + 1];
+      i++;
+    } else if (c === 0x3a /* : */) {
+      out.push(cur);
+      cur = '';
+    } else {
+      // An unquoted wildcard in vendor or product cannot be looked up.
+      if (c === 0x2a || c === 0x3f) return undefined;
+      cur += criteria[i];
+    }
+  }
+  return out.length === count ? out.map((v) => v.toLowerCase()) : undefined;
+}
 
-/** The targets of a record, sorted and distinct; [] when it has no configurations. */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The targets of a record, sorted and distinct; [] when it has no configurations. Read without a
+ * schema (this runs for every NVD record of a sync): anything not shaped as NVD writes it is passed
+ * over, and the record itself was validated by its producer.
+ */
 export function cpeTargets(record: unknown): CpeTarget[] {
-  const parsed = ConfigurationsInput.safeParse(record);
-  if (!parsed.success || !parsed.data.configurations) return [];
+  const confs = isObject(record) ? record['configurations'] : undefined;
+  if (!Array.isArray(confs)) return [];
   const seen = new Map<string, CpeTarget>();
-  for (const conf of parsed.data.configurations) {
-    for (const node of conf.nodes) {
-      for (const m of node.cpeMatch) {
-        if (!m.vulnerable) continue;
-        let cpe;
-        try {
-          cpe = parseCpe(m.criteria);
-        } catch (err) {
-          if (err instanceof CpeError) continue;
-          throw err;
-        }
-        if (vendorProductKey(cpe) === undefined || cpe.part.kind !== 'value' || cpe.vendor.kind !== 'value' || cpe.product.kind !== 'value') continue;
-        const target = { part: cpe.part.text, vendor: cpe.vendor.text, product: cpe.product.text };
-        seen.set(`${target.part}\0${target.vendor}\0${target.product}`, target);
+  for (const conf of confs) {
+    const nodes = isObject(conf) ? conf['nodes'] : undefined;
+    if (!Array.isArray(nodes)) continue;
+    for (const node of nodes) {
+      const matches = isObject(node) ? node['cpeMatch'] : undefined;
+      if (!Array.isArray(matches)) continue;
+      for (const m of matches) {
+        if (!isObject(m) || m['vulnerable'] !== true || typeof m['criteria'] !== 'string') continue;
+        const attrs = leadingAttributes(m['criteria'], 3);
+        if (attrs === undefined) continue;
+        const [part = '', vendor = '', product = ''] = attrs;
+        // ANY (`*`, empty) or NA (`-`) in vendor or product names nothing to look up.
+        if (!['a', 'o', 'h'].includes(part) || vendor === '' || product === '' || vendor === '-' || product === '-') continue;
+        seen.set(`${part}\0${vendor}\0${product}`, { part, vendor, product });
       }
     }
   }
+  if (seen.size === 0) return [];
   return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
 }

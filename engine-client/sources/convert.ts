@@ -20,8 +20,12 @@ import type { AffectedEntry, VulnUpsert } from '../store/write.ts';
 
 const text = z.string().min(1);
 
-/** The fields of a record the engine's vulnerability row is made of (the affected rows: AffectedInput). */
-const RecordHeader = z.looseObject({
+/**
+ * The fields of a record the engine's vulnerability row is made of (the affected rows: AffectedInput).
+ * Other fields are ignored, not refused (z.object strips them; looseObject would copy every one of a
+ * 5 KB NVD record's fields for nothing).
+ */
+const RecordHeader = z.object({
   schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
   id: text,
   namespace: text,
@@ -79,7 +83,8 @@ export function fromNormalized(value: unknown, group: string, id: string, docTex
   const r = parsed.data;
   if (r.id !== id) return `record ${id} carries id ${r.id}`;
   if (r.namespace !== group) return `record ${id} has namespace ${r.namespace}, not ${group}`;
-  const input = AffectedInput.safeParse(record);
+  // Only `fixedIn` is read: the schema need not walk (and copy) the rest of the record.
+  const input = AffectedInput.safeParse({ fixedIn: (record as { fixedIn?: unknown }).fixedIn });
   if (!input.success) return `record ${id}: ${issue(input.error)}`;
   const affected = OUTPUT_SHAPES.affected.render(input.data, { deleted: false, updatedAt: null });
   // An upgraded record is stored as upgraded, so every document the engine keeps is of one schema.
