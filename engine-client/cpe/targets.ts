@@ -18,6 +18,12 @@ export interface CpeTarget {
 /** Splits off the first `count` attributes of a CPE 2.3 formatted string, unquoted and lower-cased; undefined when it is not one. */
 function leadingAttributes(criteria: string, count: number): string[] | undefined {
   if (!criteria.startsWith('cpe:2.3:')) return undefined;
+  // Nothing quoted (nearly every NVD criterion): plain splitting says the same, much faster.
+  if (!criteria.includes('\\')) {
+    const parts = criteria.split(':', count + 2).slice(2);
+    if (parts.length !== count || parts.some((p) => p.includes('*') || p.includes('?'))) return undefined;
+    return parts.map((p) => p.toLowerCase());
+  }
   const out: string[] = [];
   let cur = '';
   for (let i = 8; i < criteria.length && out.length < count; i++) {

@@ -1,7 +1,8 @@
 /**
- * Answers of a feed service are downloaded to temp files (the shared HttpClient's `download`, with
- * its retries: a connection that breaks mid-body is retried, not half-applied) and read back line
- * by line, so memory stays flat whatever the size of a group.
+ * Line-by-line reading of a feed service's answers, so memory stays flat whatever the size of a
+ * group: from a temp directory's files, or from a body as it arrives (the shared HttpClient's
+ * `stream`; a connection that breaks midway fails the group's transaction, which is rolled back and
+ * may be tried again, so nothing is half-applied).
  */
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -16,10 +17,15 @@ export async function spoolDirectory(parent: string = os.tmpdir()): Promise<{ di
 }
 
 /** The lines of a file (without the newline), numbered from 1, read in large chunks. */
-export async function* fileLines(file: string): AsyncGenerator<{ line: string; no: number }> {
+export function fileLines(file: string): AsyncGenerator<{ line: string; no: number }> {
+  return chunkLines(createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
+}
+
+/** The lines of a stream of chunks (without the newline), numbered from 1. */
+export async function* chunkLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<{ line: string; no: number }> {
   let carry: Buffer[] = [];
   let no = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of chunks) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);
