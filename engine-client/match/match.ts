@@ -14,6 +14,7 @@
  * (`warnings`), naming the package, the version and, for a record's version, the vulnerability.
  */
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import type { CvssSummary, EpssSummary, KevSummary, SeveritySource } from '../enrich/types.ts';
 import { NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
@@ -27,13 +28,28 @@ export interface Match {
   /** The installed package, as the input names it. */
   package: string;
   installedVersion: string;
-  kind: PackageKind;
+  /** The package's kind; `cpe` for an SBOM component known only by its CPE (`--match cpe`). */
+  kind: PackageKind | 'cpe';
+  /** `package`: by name in its distro's or ecosystem's group; `cpe`: by a CPE against NVD's configurations (`--match cpe`). */
+  matchedBy: 'package' | 'cpe';
   /** The name the record names (the source package for distro binaries). */
   matchedName: string;
   /** The version that was compared (the source version for distro binaries). */
   matchedVersion: string;
   vulnId: string;
   severity: Severity;
+  /**
+   * Where `severity` comes from: the matched record itself, or NVD's record of the same CVE (the
+   * record's id or an alias) when the record has no severity or CVSS of its own (engine-client/enrich);
+   * null while it is Unknown.
+   */
+  severitySource: SeveritySource | null;
+  /** The CVSS metric shown with the severity (the record's own, else NVD's); null when neither has one. */
+  cvss: CvssSummary | null;
+  /** The CISA KEV listing of the CVE; null when it is not listed (or the engine holds no KEV data). */
+  kev: KevSummary | null;
+  /** The FIRST EPSS score of the CVE; null when it has none (or the engine holds no EPSS data). */
+  epss: EpssSummary | null;
   /** The first fixed version; null when no fix is known. */
   fixedVersion: string | null;
   group: string;
@@ -227,10 +243,16 @@ function matchOf(c: Candidate, row: AffectedRow, fixed: string | null): Match {
     package: c.pkg.name,
     installedVersion: c.pkg.version,
     kind: c.pkg.kind,
+    matchedBy: 'package',
     matchedName: c.name,
     matchedVersion: c.version,
     vulnId: row.vulnId,
     severity: row.severity,
+    // What the affected row knows; engine-client/enrich fills in the rest from the stored records.
+    severitySource: row.severity === 'Unknown' ? null : 'record',
+    cvss: null,
+    kev: null,
+    epss: null,
     fixedVersion: fixed,
     group: row.group,
     link: row.link,
@@ -301,7 +323,8 @@ function missingRelease(group: string, distro: Distro, inv: Inventory, available
   });
 }
 
-const order = (a: Match, b: Match): number =>
+/** The order of a scan's matches: severity (highest first), package, id, group. */
+export const compareMatches = (a: Match, b: Match): number =>
   SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.package.localeCompare(b.package, 'en') || a.vulnId.localeCompare(b.vulnId, 'en') || a.group.localeCompare(b.group, 'en');
 
 /** Matches every package of an inventory; results sorted by severity (highest first), package, id. */
@@ -348,5 +371,5 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
       }
     }
   }
-  return { distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(order), problems, warnings };
+  return { distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(compareMatches), problems, warnings };
 }

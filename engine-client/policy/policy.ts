@@ -1,11 +1,16 @@
 /**
- * Policy: which matches fail a scan. A policy file (JSON or YAML) names the lowest failing severity
- * and an allowlist of accepted findings, each with a reason and an optional expiry; an expired
- * entry no longer applies and is reported, so an exception cannot silently outlive its review.
+ * Policy: which matches fail a scan. A policy file (JSON or YAML) names the lowest failing severity,
+ * whether known exploitation fails a scan whatever the severity (CISA KEV listing, an EPSS score or
+ * percentile at or above a threshold), and an allowlist of accepted findings, each with a reason and
+ * an optional expiry; an expired entry no longer applies and is reported, so an exception cannot
+ * silently outlive its review. An allowed match never fails, whichever rule it would break.
  *
  * ```yaml
  * failOn: High            # Unknown < Negligible < Low < Medium < High < Critical; "none" never fails
- * failOnUnknown: false    # also fail on matches whose severity the feed does not know
+ * failOnUnknown: false    # also fail on matches whose severity neither the feed nor NVD knows
+ * failOnKev: true         # also fail on every match CISA lists as known exploited (kev:catalog)
+ * failOnEpss: 0.5         # also fail when the EPSS score (probability of exploitation in 30 days) is >= 0.5
+ * # failOnEpss: {percentile: 0.95}      # ... or on the percentile; with both keys, either one fails
  * allowlist:
  *   - id: CVE-2024-0001
  *     package: openssl    # optional: installed or matched (source) name
@@ -18,6 +23,7 @@ import { z } from 'zod';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { readInputFile } from '../../drivers/_framework/files.ts';
 import { SEVERITIES, type Severity } from '../../drivers/_framework/record.ts';
+import { EPSS_GROUP, KEV_GROUP } from '../enrich/types.ts';
 import { type Match, SEVERITY_RANK } from '../match/match.ts';
 
 const dateOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
@@ -29,11 +35,27 @@ const AllowEntry = z.strictObject({
   expires: z.union([dateOrTime, z.date()]).optional(),
 });
 
+const probability = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+
+/** An EPSS threshold: a bare number is a score; an object names a score, a percentile, or both (either fails). */
+const EpssThreshold = z.union([
+  probability,
+  z.strictObject({ score: probability.optional(), percentile: probability.optional() }).refine((t) => t.score !== undefined || t.percentile !== undefined, 'give a score, a percentile, or both'),
+]);
+
 export const PolicyFile = z.strictObject({
   failOn: z.enum([...SEVERITIES, 'none']).default('High'),
   failOnUnknown: z.boolean().default(false),
+  failOnKev: z.boolean().default(false),
+  failOnEpss: EpssThreshold.optional(),
   allowlist: z.array(AllowEntry).default([]),
 });
+
+/** The EPSS thresholds a policy fails at (each optional). */
+export interface EpssGate {
+  score?: number;
+  percentile?: number;
+}
 
 export interface AllowlistEntry {
   id: string;
@@ -46,6 +68,10 @@ export interface AllowlistEntry {
 export interface Policy {
   failOn: Severity | 'none';
   failOnUnknown: boolean;
+  /** Fail on matches listed in CISA KEV. */
+  failOnKev: boolean;
+  /** Fail on matches whose EPSS score or percentile reaches these; null: EPSS does not fail a scan. */
+  failOnEpss: EpssGate | null;
   allowlist: AllowlistEntry[];
   /** Where it came from, for messages. */
   source: string;
@@ -53,7 +79,7 @@ export interface Policy {
 
 /** The policy used when none is given: fail on High and Critical, nothing allowed. */
 export function defaultPolicy(): Policy {
-  return { failOn: 'High', failOnUnknown: false, allowlist: [], source: 'default' };
+  return { failOn: 'High', failOnUnknown: false, failOnKev: false, failOnEpss: null, allowlist: [], source: 'default' };
 }
 
 function toInstant(v: string | Date): string {
@@ -75,10 +101,12 @@ export function parsePolicy(text: string, source: string): Policy {
     const at = issue?.path.length ? issue.path.join('.') : '(top level)';
     throw new AirfeedError('POLICY_INVALID', `${source}: ${at}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
   }
-  const { failOn, failOnUnknown, allowlist } = parsed.data;
+  const { failOn, failOnUnknown, failOnKev, failOnEpss, allowlist } = parsed.data;
   return {
     failOn,
     failOnUnknown,
+    failOnKev,
+    failOnEpss: epssGate(failOnEpss),
     source,
     allowlist: allowlist.map((e) => ({
       id: e.id,
@@ -89,6 +117,34 @@ export function parsePolicy(text: string, source: string): Policy {
   };
 }
 
+function epssGate(t: z.infer<typeof EpssThreshold> | undefined): EpssGate | null {
+  if (t === undefined) return null;
+  if (typeof t === 'number') return { score: t };
+  return { ...(t.score === undefined ? {} : { score: t.score }), ...(t.percentile === undefined ? {} : { percentile: t.percentile }) };
+}
+
+/**
+ * Parses `--fail-on-epss`: `0.5` (a score), `score:0.5`, `percentile:0.95`, or both joined with a
+ * comma; throws INPUT_INVALID naming the flag.
+ */
+export function parseEpssFlag(value: string): EpssGate {
+  const gate: EpssGate = {};
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const m = /^(?:(score|percentile):)?([0-9]*\.?[0-9]+)$/.exec(part);
+    const n = m ? Number(m[2]) : NaN;
+    if (!m || !(n >= 0 && n <= 1)) {
+      throw new AirfeedError('INPUT_INVALID', `--fail-on-epss ${value}: "${part}" is not a number from 0 to 1, score:<n> or percentile:<n> (e.g. 0.5 or percentile:0.95)`);
+    }
+    gate[(m[1] ?? 'score') as keyof EpssGate] = n;
+  }
+  return gate;
+}
+
+/** The enrichment groups a policy cannot be judged without (a KEV or EPSS gate with no data would pass everything). */
+export function policyNeeds(policy: Policy): string[] {
+  return [...(policy.failOnEpss ? [EPSS_GROUP] : []), ...(policy.failOnKev ? [KEV_GROUP] : [])];
+}
+
 /** Reads and parses a policy file. */
 export async function loadPolicy(file: string): Promise<Policy> {
   const text = (await readInputFile('policy', file, 'POLICY_INVALID')).toString('utf8');
@@ -97,9 +153,11 @@ export async function loadPolicy(file: string): Promise<Policy> {
 
 export interface Verdict {
   pass: boolean;
-  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean };
+  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean; failOnKev: boolean; failOnEpss: EpssGate | null };
   /** Matches that fail the policy. */
   violations: Match[];
+  /** Why each violation fails (`severity High`, `KEV`, `EPSS score 0.61 >= 0.5`), in that order. */
+  reasons: ReadonlyMap<Match, string[]>;
   /** Matches an allowlist entry accepted, with the entry. */
   allowed: { match: Match; entry: AllowlistEntry }[];
   /** Allowlist entries past their expiry (they no longer apply). */
@@ -112,6 +170,20 @@ function covers(entry: AllowlistEntry, m: Match): boolean {
   return entry.id === m.vulnId && (entry.package === undefined || entry.package === m.package || entry.package === m.matchedName);
 }
 
+/** The rules a match breaks (none: it passes). */
+function failures(m: Match, policy: Policy, threshold: number): string[] {
+  const out: string[] = [];
+  if (SEVERITY_RANK[m.severity] >= threshold) out.push(`severity ${m.severity}${m.severitySource === 'nvd' ? ' (NVD)' : ''}`);
+  else if (policy.failOnUnknown && m.severity === 'Unknown') out.push('severity Unknown');
+  if (policy.failOnKev && m.kev) out.push(`KEV (listed ${m.kev.dateAdded})`);
+  const gate = policy.failOnEpss;
+  if (gate && m.epss) {
+    if (gate.score !== undefined && m.epss.score >= gate.score) out.push(`EPSS score ${m.epss.score} >= ${gate.score}`);
+    if (gate.percentile !== undefined && m.epss.percentile >= gate.percentile) out.push(`EPSS percentile ${m.epss.percentile} >= ${gate.percentile}`);
+  }
+  return out;
+}
+
 /** Judges matches against a policy at time `now`. */
 export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: Date): Verdict {
   const live: AllowlistEntry[] = [];
@@ -119,6 +191,7 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
   for (const e of policy.allowlist) (e.expires !== undefined && Date.parse(e.expires) <= now.getTime() ? expired : live).push(e);
   const used = new Set<AllowlistEntry>();
   const violations: Match[] = [];
+  const reasons = new Map<Match, string[]>();
   const allowed: { match: Match; entry: AllowlistEntry }[] = [];
   const threshold = policy.failOn === 'none' ? Infinity : SEVERITY_RANK[policy.failOn];
   for (const m of matches) {
@@ -128,13 +201,17 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
       allowed.push({ match: m, entry });
       continue;
     }
-    const rank = SEVERITY_RANK[m.severity];
-    if (rank >= threshold || (policy.failOnUnknown && m.severity === 'Unknown')) violations.push(m);
+    const why = failures(m, policy, threshold);
+    if (why.length > 0) {
+      violations.push(m);
+      reasons.set(m, why);
+    }
   }
   return {
     pass: violations.length === 0,
-    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown },
+    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, failOnKev: policy.failOnKev, failOnEpss: policy.failOnEpss },
     violations,
+    reasons,
     allowed,
     expired,
     unused: live.filter((e) => !used.has(e)),

@@ -6,7 +6,10 @@ import type { Match } from '../../../engine-client/match/match.ts';
 import { defaultPolicy, evaluatePolicy, parsePolicy } from '../../../engine-client/policy/policy.ts';
 
 function m(vulnId: string, severity: Severity, pkg = 'libcrypto3', matchedName = 'openssl'): Match {
-  return { package: pkg, installedVersion: '1', kind: 'apk', matchedName, matchedVersion: '1', vulnId, severity, fixedVersion: '2', group: 'alpine:3.20', link: null, location: 'x' };
+  return {
+    package: pkg, installedVersion: '1', kind: 'apk', matchedBy: 'package', matchedName, matchedVersion: '1', vulnId, severity,
+    severitySource: severity === 'Unknown' ? null : 'record', cvss: null, kev: null, epss: null, fixedVersion: '2', group: 'alpine:3.20', link: null, location: 'x',
+  };
 }
 const now = new Date('2026-12-01T12:00:00Z');
 
