@@ -29,7 +29,8 @@
  * `epss:scores` (the first of the match's ids that has one).
  *
  * A stored document that cannot be read is a problem of the scan (naming the record), never
- * taken as "no severity".
+ * taken as "no severity". A CPE match (`--match cpe`) of a CVE that a package match of the same
+ * component already reports, by its id or an alias, is dropped: the package's own data says more.
  */
 import { scoreCvss, severityOf, toAirfeedSeverity } from '../../drivers/_framework/cvss/index.ts';
 import type { CvssVersion } from '../../drivers/_framework/cvss/index.ts';
@@ -121,6 +122,10 @@ export async function enrichMatches(matches: readonly Match[], options: EnrichOp
     const f = own.get(key(r.group, r.id));
     idsOf.set(key(r.group, r.id), [...new Set([r.id, ...(typeof f === 'object' && f !== undefined ? f.aliases : [])])]);
   }
+  // A CPE match repeats a package match of the same component that names the CVE (its id or an alias).
+  const byPackage = new Set<string>();
+  for (const m of matches) if (m.matchedBy === 'package') for (const id of idsOf.get(key(m.group, m.vulnId)) ?? []) byPackage.add(`${m.location}\0${id}`);
+  const kept = matches.filter((m) => m.matchedBy !== 'cpe' || !byPackage.has(`${m.location}\0${m.vulnId}`));
   const groups = [NVD_GROUP, KEV_GROUP, EPSS_GROUP].filter((g) => options.available.has(g));
   const related = readAll(await options.reader.byId(groups, [...new Set([...idsOf.values()].flat())]));
   /** The first of `ids` whose record in `group` reads and has what `has` asks for. */
@@ -140,7 +145,7 @@ export async function enrichMatches(matches: readonly Match[], options: EnrichOp
     reported.add(k);
     problems.push({ package: m.package, version: m.installedVersion, location: m.location, vulnId: id, group, message: `${reason}: its severity, CVSS, KEV and EPSS are not known` });
   };
-  const out = matches.map((m): Match => {
+  const out = kept.map((m): Match => {
     const mine = own.get(key(m.group, m.vulnId));
     if (typeof mine !== 'object') {
       problem(m, m.group, m.vulnId, mine ?? 'the matched record is not in the store');
