@@ -93,7 +93,7 @@ export async function writeFirst(tx: Tx, input: GroupWrite): Promise<WriteResult
     // The lookup tables just grew by a whole group: plan the scans' lookups with that known.
     await tx`analyze affected`;
     await tx`analyze cpe_targets`;
-    return { received, upserts, deletions: 0 };
+    return { received, upserts, deletions: 0, path: 'first' };
   } finally {
     await fs.rm(spool, { recursive: true, force: true });
   }

@@ -111,5 +111,5 @@ export async function writeStaged(tx: Tx, input: GroupWrite): Promise<WriteResul
     cross join lateral jsonb_to_recordset(f.cpes) as t(part text, vendor text, product text)
     where f.cpes is not null`;
 
-  return { received, upserts: (updated[0]?.n ?? 0) + (inserted[0]?.n ?? 0), deletions: removed[0]?.n ?? 0 };
+  return { received, upserts: (updated[0]?.n ?? 0) + (inserted[0]?.n ?? 0), deletions: removed[0]?.n ?? 0, path: 'staged' };
 }

@@ -71,6 +71,8 @@ export interface WriteResult {
   upserts: number;
   /** Records removed. */
   deletions: number;
+  /** How it was written: `first` straight into the final tables (write-first.ts), or `staged`. */
+  path: 'first' | 'staged';
 }
 
 /** A group's size after a write. */

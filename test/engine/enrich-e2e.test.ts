@@ -227,3 +227,17 @@ describe('an engine that imported a bundle of the same data', () => {
     }
   });
 });
+
+describe('scan --match cpe', () => {
+  it("matches binaries known only by their CPE against NVD's configurations, rated by NVD, with KEV", () => {
+    const off = scanJson(online, 'cyclonedx-1.5-binaries.json');
+    expect(off.report.matches).toEqual([]);
+    const { status, report } = scanJson(online, 'cyclonedx-1.5-binaries.json', ['--match', 'cpe']);
+    expect(status).toBe(1);
+    expect(report.matches.map((m) => `${m.package} ${m.vulnId} ${m.severity} ${m.severitySource ?? '-'} ${m.kev ? 'KEV' : '-'} ${m.policy}`)).toEqual([
+      'sudo CVE-2021-3156 High nvd KEV fail',
+      'curl CVE-2024-9681 Medium nvd - pass',
+    ]);
+    expect(report.problems).toEqual([]);
+  });
+});
