@@ -85,6 +85,15 @@ beforeEach(async () => {
   for (const db of [first, staged]) await db.sql`truncate groups, vulnerabilities, affected, cpe_targets`;
 });
 
+describe('the store (migration 004)', () => {
+  it('keeps documents lz4-compressed where the server has lz4, else uncompressed, never pglz', async () => {
+    const [col] = await first.sql<{ compression: string; storage: string }[]>`
+      select attcompression::text as compression, attstorage::text as storage from pg_attribute
+      where attrelid = 'vulnerabilities'::regclass and attname = 'doc'`;
+    expect([['l', 'x'], ['', 'e']]).toContainEqual([col?.compression, col?.storage]);
+  });
+});
+
 describe('the first sync of a group', () => {
   it('writes exactly what the staged path writes, tombstones of the snapshot left out', async () => {
     const w1 = await write(first.sql, GROUP, distroRecords(), { unique: true, deletions: ['CVE-2023-9999'] });
