@@ -8,10 +8,11 @@
  * an npm `request` and a Ruby gem `rest-client` get CPEs that collide with unrelated products of
  * the same name, and a distro package's version is the distro's (with backported fixes), not the
  * upstream version NVD's bounds are written in. Anchore's FAQ ("Why am I getting false
- * positives?") names exactly this: CPE-based matches are the main source of false positives, and
- * package-based data (distro feeds, GitHub advisories) should be preferred where it exists. So CPE
- * matching is something to ask for where no package data covers a component (binaries, vendored
- * software), never the default.
+ * positives?") and false-positive documentation name this cause: a guessed CPE that does not line up
+ * with how the vulnerability data names the component, across ecosystems (grype reported the C++
+ * Protobuf's CVEs against Go's google.golang.org/protobuf). Package data (distro feeds, GitHub
+ * advisories) is precise where it exists, so CPE matching is something to ask for where none covers
+ * a component (binaries, vendored software), never the default.
  *
  * **What is matched.** Every component with a CPE except distro packages (apk, deb, rpm): those are
  * matched by their distro's own data, whose fixed versions account for backports.
