@@ -52,7 +52,11 @@ const PARTS = new Set((process.env['BENCH_ENGINE_PARTS'] ?? 'cmp,sync,nvd,scan')
 const INVENTORY = 5000;
 const now = (): number => performance.now() / 1000;
 const maxRssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
-const emit = (result: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...result, maxRssMB: maxRssMB() })}\n`);
+const cpuSeconds = (): number => {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
+};
+const emit = (result: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...result, maxRssMB: maxRssMB(), cpuSeconds: cpuSeconds() })}\n`);
 
 /** Comparisons of one scheme: compare, compareParsed and the string floor over the same pairs, ~1e6 each. */
 function cmpChild(scheme: string): void {
@@ -157,7 +161,7 @@ async function runChild<T>(...args: string[]): Promise<T & { maxRssMB: number }>
   return JSON.parse(line) as T & { maxRssMB: number };
 }
 
-interface Sync { seconds: number; transferred: number; upserts: number; records: number; affected: number; groups: number; modes: string }
+interface Sync { seconds: number; transferred: number; upserts: number; records: number; affected: number; groups: number; modes: string; cpuSeconds: number }
 interface Scan {
   runs: { seconds: number; parse: number; match: number; policy: number; packages: number; matches: number; problems: number; violations: number }[];
   lookup: { seconds: number; names: number; rows: number };
@@ -219,7 +223,7 @@ async function orchestrate(): Promise<void> {
       row(`floor: GET /v2 NDJSON of ${BENCH}, discarded`, floor.lines, floor.seconds, floor.maxRssMB, '-', null, `${fmt(floor.bytes / 1e6 / floor.seconds, 1)} MB/s, ${fmt(floor.bytes / 1e6)} MB`);
       process.stderr.write('bench engine: engine sync …\n');
       const first = await runChild<Sync>('sync', engUrl, service, BENCH, spool);
-      row(`engine sync ${BENCH}, empty engine`, first.transferred, first.seconds, first.maxRssMB, 'rate vs NDJSON floor', first.transferred / first.seconds / floorRate, `${first.modes}, ${fmt(first.affected)} affected rows`);
+      row(`engine sync ${BENCH}, empty engine`, first.transferred, first.seconds, first.maxRssMB, 'rate vs NDJSON floor', first.transferred / first.seconds / floorRate, `${first.modes}, ${fmt(first.affected)} affected rows, engine CPU ${first.cpuSeconds.toFixed(1)} s`);
       const same = await runChild<Sync>('sync', engUrl, service, BENCH, spool);
       row('engine re-sync, no change', same.transferred, same.seconds, same.maxRssMB, 'time vs first sync', same.seconds / first.seconds, `${same.modes}, transferred ${same.transferred}`);
       const changed = await applyGroup(svcSql, { group: BENCH, complete: true, records: toAsync(benchRecords(n, BENCH, 100)) }, { spoolDir: work });
@@ -234,7 +238,7 @@ async function orchestrate(): Promise<void> {
       row(`floor: GET /v2 NDJSON of ${NVD}, discarded`, floor.lines, floor.seconds, floor.maxRssMB, '-', null, `${fmt(floor.bytes / 1e6 / floor.seconds, 1)} MB/s, ${fmt(floor.bytes / 1e6)} MB`);
       const first = await runChild<Sync>('sync', engUrl, service, NVD, spool);
       const cpes = (await engSql<{ n: number }[]>`select count(*)::int as n from cpe_targets where group_name = ${NVD}`)[0]?.n ?? 0;
-      row(`engine sync ${NVD}, empty engine`, first.transferred, first.seconds, first.maxRssMB, 'rate vs NDJSON floor', first.transferred / first.seconds / rate, `${first.modes}, ${fmt(cpes)} CPE targets`);
+      row(`engine sync ${NVD}, empty engine`, first.transferred, first.seconds, first.maxRssMB, 'rate vs NDJSON floor', first.transferred / first.seconds / rate, `${first.modes}, ${fmt(cpes)} CPE targets, engine CPU ${first.cpuSeconds.toFixed(1)} s`);
       const changed = await applyGroup(svcSql, { group: NVD, complete: true, records: toAsync(nvdRecords(n, 100)) }, { spoolDir: work });
       const pct = await runChild<Sync>('sync', engUrl, service, NVD, spool);
       row(`engine re-sync ${NVD}, 1% changed`, pct.transferred, pct.seconds, pct.maxRssMB, 'time vs first sync', pct.seconds / first.seconds, `${pct.modes}, service changed ${changed.changed}, upserts ${pct.upserts}`);
