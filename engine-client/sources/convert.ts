@@ -1,7 +1,8 @@
 /**
  * From what a source sends to what the store keeps: the normalized record (/v2 lines, bundle docs)
  * or an Anchore /v1 record (the `vulnerabilities`, `github` and `nvdv2` shapes) becomes one upsert
- * with its affected entries, computed by the `affected` output shape (drivers/_framework/shapes).
+ * with its affected entries, computed by the `affected` output shape (drivers/_framework/shapes),
+ * and the CPE targets of its NVD configurations (engine-client/cpe/targets.ts; /v1 records have none).
  * Checks of current records are loose on purpose: only the fields the engine reads must be there and
  * well-formed, so a newer producer that adds fields still syncs. A version 1 record (from a service
  * or bundle of airfeed 0.1) is validated and upgraded first (drivers/_framework/record-v1.ts). Each
