@@ -77,6 +77,7 @@ let service: LoopbackService;
 let before: TestDb;
 let online: TestDb;
 let offline: TestDb;
+let anchore: TestDb;
 let dir: string;
 const http = new HttpClient({ retries: 0 });
 
@@ -95,7 +96,9 @@ const row = (m: JsonMatch): string => `${m.package} ${m.vulnId} ${m.severity} ${
 
 beforeAll(async () => {
   dir = await tempDir('airfeed-enrich-');
-  [service, before, online, offline] = await Promise.all([startService(await demoSpec()), createEngineTestDb(), createEngineTestDb(), createEngineTestDb()]);
+  [service, before, online, offline, anchore] = await Promise.all([
+    startService(await demoSpec()), createEngineTestDb(), createEngineTestDb(), createEngineTestDb(), createEngineTestDb(),
+  ]);
   // The engine as it is today: Alpine only.
   await syncFromService(before.sql, { url: service.url, http, log: silentLogger });
   await registerGroups(service.db.sql, 'nvd', 'nvdv2', [{ name: 'nvdv2:cves', description: 'NVD CVEs' }]);
@@ -107,7 +110,7 @@ beforeAll(async () => {
   await syncFromService(online.sql, { url: service.url, http, log: silentLogger });
 });
 afterAll(async () => {
-  await Promise.all([service.close(), before.drop(), online.drop(), offline.drop()]);
+  await Promise.all([service.close(), before.drop(), online.drop(), offline.drop(), anchore.drop()]);
   await fs.rm(dir, { recursive: true, force: true });
 });
 
@@ -239,5 +242,21 @@ describe('scan --match cpe', () => {
       'curl CVE-2024-9681 Medium nvd - pass',
     ]);
     expect(report.problems).toEqual([]);
+  });
+});
+
+describe('an engine that syncs the Anchore /v1 API', () => {
+  it("rates from the nvdv2 feed's records and reads KEV from the enrichment feed's Metadata", async () => {
+    await syncFromService(anchore.sql, { url: service.url, http, log: silentLogger, protocol: 'v1' });
+    const { status, report } = scanJson(anchore, 'apk-installed-sudo');
+    expect(status).toBe(1);
+    const sudo = report.matches.find((m) => m.vulnId === 'CVE-2021-3156');
+    // The /v1 nvdv2 shape carries one metric per CVSS family without saying whose; the enrichment
+    // feed's /v1 shape (the kev driver's) carries the KEV block, not EPSS.
+    expect(sudo).toMatchObject({ severity: 'High', severitySource: 'nvd', cvss: { version: '3.1', baseScore: 7.8, source: null, type: null, from: 'nvd' }, kev: { dateAdded: '2022-04-06' }, epss: null });
+    const fixture = scanJson(anchore, 'apk-installed', ['--fail-on', 'medium']).report;
+    expect(fixture.matches.map((m) => `${m.package} ${m.vulnId} ${m.severity} ${m.severitySource ?? '-'}`)).toEqual(
+      scanJson(online, 'apk-installed', ['--fail-on', 'medium']).report.matches.map((m) => `${m.package} ${m.vulnId} ${m.severity} ${m.severitySource ?? '-'}`),
+    );
   });
 });
