@@ -43,6 +43,8 @@ import { syncDriver } from '../../feed-service/sync.ts';
 import { benchInventory, benchName, benchNames, benchRecords, fmt, nvdRecords, table, versionPairs, writeApkInstalled } from './engine-data.ts';
 import { benchServer } from './server.ts';
 import { toAsync } from './synthetic.ts';
+import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
+import { chunkLines } from '../../engine-client/sources/spool.ts';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
@@ -146,6 +148,37 @@ async function ndjsonChild(service: string, group: string): Promise<void> {
   emit({ seconds: now() - t0, lines, bytes });
 }
 
+/**
+ * A second floor: the service's NDJSON answer COPYed, line by line, into a table shaped like the
+ * engine's `vulnerabilities` (same storage and compression), with no JSON parsing, no validation and
+ * no affected rows: what PostgreSQL alone costs to take the documents in.
+ */
+async function copyFloorChild(url: string, service: string, group: string): Promise<void> {
+  const sql = createSql(url, { max: 1 });
+  const prefix = /^\{"seq":\d+,"id":("(?:[^"\\]|\\.)*"),"deleted":(?:true|false),"updatedAt":"[^"]*","record":/;
+  try {
+    await sql`drop table if exists bench_copy_floor`;
+    await sql`create table bench_copy_floor (like vulnerabilities including all)`;
+    const t0 = now();
+    let lines = 0;
+    await sql.begin(async (tx) => {
+      const copy = new ChunkWriter(await tx`copy bench_copy_floor (group_name, id, severity, link, doc) from stdin`.writable());
+      const res = await request(`${service}/v2/groups/${group}/records?after=0`, { headers: { accept: 'application/x-ndjson' }, bodyTimeout: 300_000 });
+      for await (const { line } of chunkLines(res.body as AsyncIterable<Buffer>)) {
+        const m = prefix.exec(line);
+        if (!m?.[1]) continue;
+        lines++;
+        await copy.write(`${copyEscape(group)}\t${copyEscape(JSON.parse(m[1]) as string)}\tUnknown\t\\N\t${copyEscape(line.slice(m[0].length, -1))}\n`);
+      }
+      await copy.end();
+    });
+    emit({ seconds: now() - t0, lines });
+  } finally {
+    await sql`drop table if exists bench_copy_floor`.catch(() => undefined);
+    await sql.end({ timeout: 5 });
+  }
+}
+
 /** Runs this file as a child (asynchronously: the parent's feed service keeps answering); its JSON line. */
 async function runChild<T>(...args: string[]): Promise<T & { maxRssMB: number }> {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each child there.
@@ -236,9 +269,12 @@ async function orchestrate(): Promise<void> {
       const floor = await runChild<{ seconds: number; lines: number; bytes: number }>('ndjson', service, NVD);
       const rate = floor.lines / floor.seconds;
       row(`floor: GET /v2 NDJSON of ${NVD}, discarded`, floor.lines, floor.seconds, floor.maxRssMB, '-', null, `${fmt(floor.bytes / 1e6 / floor.seconds, 1)} MB/s, ${fmt(floor.bytes / 1e6)} MB`);
+      const copyFloor = await runChild<{ seconds: number; lines: number }>('copyfloor', engUrl, service, NVD);
+      row(`floor: the same documents COPYed into a table, no parsing`, copyFloor.lines, copyFloor.seconds, copyFloor.maxRssMB, '-', null, 'PostgreSQL taking the bytes in');
       const first = await runChild<Sync>('sync', engUrl, service, NVD, spool);
       const cpes = (await engSql<{ n: number }[]>`select count(*)::int as n from cpe_targets where group_name = ${NVD}`)[0]?.n ?? 0;
       row(`engine sync ${NVD}, empty engine`, first.transferred, first.seconds, first.maxRssMB, 'rate vs NDJSON floor', first.transferred / first.seconds / rate, `${first.modes}, ${fmt(cpes)} CPE targets, engine CPU ${first.cpuSeconds.toFixed(1)} s`);
+      row(`  the same, against the COPY floor`, first.transferred, first.seconds, null, 'rate vs COPY floor', copyFloor.seconds / first.seconds, '');
       const changed = await applyGroup(svcSql, { group: NVD, complete: true, records: toAsync(nvdRecords(n, 100)) }, { spoolDir: work });
       const pct = await runChild<Sync>('sync', engUrl, service, NVD, spool);
       row(`engine re-sync ${NVD}, 1% changed`, pct.transferred, pct.seconds, pct.maxRssMB, 'time vs first sync', pct.seconds / first.seconds, `${pct.modes}, service changed ${changed.changed}, upserts ${pct.upserts}`);
@@ -285,4 +321,5 @@ else if (op === 'cmp') cmpChild(rest[0] ?? '');
 else if (op === 'scan') await scanChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
 else if (op === 'sync') await syncChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '', rest[3] ?? '');
 else if (op === 'ndjson') await ndjsonChild(rest[0] ?? '', rest[1] ?? '');
+else if (op === 'copyfloor') await copyFloorChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
 else throw new Error(`unknown child ${op}`);
