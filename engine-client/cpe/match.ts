@@ -62,6 +62,9 @@ export interface CpeMatchResult {
   distroPackages: number;
 }
 
+/** How many candidate documents are read at once. */
+const DOC_BATCH = 500;
+
 /** The OS CPE (vendor, product) of the distros the names table knows. */
 const OS_CPE: Readonly<Record<string, [string, string]>> = {
   alpine: ['alpinelinux', 'alpine_linux'],
@@ -218,17 +221,23 @@ export async function matchCpes(inv: Inventory, options: { reader: CpeReader; di
   });
   const ids = await options.reader.candidates(NVD_GROUP, keys);
   const matches: Match[] = [];
-  for (const doc of await options.reader.docs(NVD_GROUP, ids)) {
+  // In slices: a product such as the Linux kernel names thousands of CVEs, some with huge configurations.
+  for (let start = 0; start < ids.length; start += DOC_BATCH) {
+    for (const doc of await options.reader.docs(NVD_GROUP, ids.slice(start, start + DOC_BATCH))) judgeDoc(doc);
+  }
+  return { matches: matches.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : a.vulnId < b.vulnId ? -1 : a.vulnId > b.vulnId ? 1 : 0)), problems: dedupe(problems), components: components.length, distroPackages };
+
+  function judgeDoc(doc: StoredDoc): void {
     let parsed;
     try {
       parsed = NvdRecord.safeParse(JSON.parse(doc.doc));
     } catch (err) {
       problems.push(problemOf(undefined, doc.id, `the stored NVD record is not JSON (${(err as Error).message}); it was not CPE-matched`));
-      continue;
+      return;
     }
     if (!parsed.success) {
       problems.push(problemOf(undefined, doc.id, `the stored NVD record's configurations do not read (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`));
-      continue;
+      return;
     }
     judge.failures = [];
     const found = new Map<string, { entry: Entry; match: CpeMatchEntry }>();
@@ -263,7 +272,6 @@ export async function matchCpes(inv: Inventory, options: { reader: CpeReader; di
       });
     }
   }
-  return { matches, problems: dedupe(problems), components: components.length, distroPackages };
 }
 
 function dedupe(problems: Problem[]): Problem[] {
