@@ -66,10 +66,6 @@ function missingEnrichment(group: string, why: string): AirfeedError {
   });
 }
 
-function missing(group: string, why: string): never {
-  throw missingEnrichment(group, why);
-}
-
 /** Scans one input; returns the report (the caller prints it and sets the exit code). */
 export async function scan(file: string, flags: ScanFlags, now: Date): Promise<ScanReport> {
   // Matching, policy and store modules load on use, so that `--help` and `--version` start fast.
@@ -95,9 +91,9 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
     if (groups.length === 0) throw new AirfeedError('ENGINE_DB_EMPTY', `the engine database (${ctx.db.description}) holds no vulnerability data`);
     const available = new Set(groups.map((g) => g.name));
     for (const group of policyNeeds(policy)) {
-      if (!available.has(group)) missing(group, `policy ${policy.source} fails on (a gate with no data would pass every match)`);
+      if (!available.has(group)) throw missingEnrichment(group, `policy ${policy.source} fails on (a gate with no data would pass every match)`);
     }
-    if (modes.includes('cpe') && !available.has(types.NVD_GROUP)) missing(types.NVD_GROUP, '--match cpe matches against');
+    if (modes.includes('cpe') && !available.has(types.NVD_GROUP)) throw missingEnrichment(types.NVD_GROUP, '--match cpe matches against');
     const result = await matchInventory(inventory, {
       lookup: (group, names) => lookupAffected(sql, group, names),
       available,
