@@ -101,7 +101,7 @@ interface Judge {
 }
 
 function entryVersion(cpe: Cpe, component: CpeComponent | undefined): string | undefined {
-  return cpe.version.kind === 'value' && !cpe.version.pattern ? cpe.version.text : component?.version?.toLowerCase();
+  return cpe.version.kind === 'value' && !cpe.version.pattern ? cpe.version.text : component?.version;
 }
 
 /** True when `v` is within the criterion's bounds (or equals its own version); records refused versions. */
