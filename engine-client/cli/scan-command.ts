@@ -162,8 +162,8 @@ export function registerScan(program: Command): void {
     .option('--match <mode>', 'package (default), or cpe: also match SBOM components that carry CPEs against NVD configurations (off by default: see README "CPE matching")')
     .addHelpText(
       'after',
-      '\nExamples: ' +
-        '  airfeed-engine scan /lib/apk/db/installed --distro alpine:3.20 ' +
+      '\nExamples:\n' +
+        '  airfeed-engine scan /lib/apk/db/installed --distro alpine:3.20\n' +
         '  airfeed-engine scan sbom.cdx.json --policy policy.yaml --format json > result.json\n' +
         '  airfeed-engine scan status --input-format dpkg-status --os-release os-release --fail-on critical\n' +
         '  airfeed-engine scan sbom.cdx.json --match cpe --fail-on-kev --fail-on-epss percentile:0.95',
