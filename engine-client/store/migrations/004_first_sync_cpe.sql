@@ -12,8 +12,9 @@ alter table vulnerabilities drop constraint vulnerabilities_pkey;
 alter table vulnerabilities add constraint vulnerabilities_pkey primary key (group_name, id) deferrable initially immediate;
 
 -- 2. Documents (NVD records are ~5 KB of JSON) were compressed with pglz on their way into
---    TOAST, which cost a large share of the write (COPY of 50,000 NVD-sized documents into the
---    embedded server: 13.7-16.2 s with pglz, 10.0-11.9 s stored uncompressed, same machine and load).
+--    TOAST, which cost a large share of the write (COPY of 50,000 NVD-sized documents, 252 MB, into
+--    the embedded server: 2.7-3.1 s with pglz, 1.6-2.2 s stored uncompressed on a quiet machine;
+--    13.7-16.2 s against 10.0-11.9 s under heavy load).
 --    lz4 compresses JSON about as well at a small part of pglz's CPU; a server built without lz4 (the
 --    embedded one is) stores documents uncompressed instead, at about three times the space (274 MB
 --    instead of 88 MB for those 50,000): a scan reads a few documents, a sync writes them all.
