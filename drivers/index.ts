@@ -5,10 +5,14 @@
 import { AirfeedError } from './_framework/errors.ts';
 import type { Driver } from './_framework/types.ts';
 import { alpine } from './alpine/index.ts';
+import { debian } from './debian/index.ts';
 import { kev } from './kev/index.ts';
+import { osv } from './osv/index.ts';
+import { redhat } from './redhat/index.ts';
+import { ubuntu } from './ubuntu/index.ts';
 
 /** All drivers, sorted by id. */
-export const DRIVERS: readonly Driver[] = [alpine, kev];
+export const DRIVERS: readonly Driver[] = [alpine, debian, kev, osv, redhat, ubuntu];
 
 /** Looks a driver up by id; throws DRIVER_UNKNOWN listing the known ids. */
 export function getDriver(id: string): Driver {

@@ -19,6 +19,8 @@ import type { ServiceConfig } from './http/config.ts';
 import { createMetrics } from './http/metrics.ts';
 import { Scheduler } from './scheduler.ts';
 import { GrypePublisher } from './outputs/grype/publisher.ts';
+import { fanOut, type OutputsNotifier } from './outputs/notifier.ts';
+import { OsvPublisher } from './outputs/osv/publisher.ts';
 import { type Database, openDatabase } from './storage/db.ts';
 import { upsertFeeds } from './storage/groups.ts';
 
@@ -84,6 +86,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       checkSeconds: service.grype.checkSeconds, onOutcome: (outcome, seconds) => metrics.observeOutput('grype', outcome, seconds),
     })
     : undefined;
+  const osv = service.osv.enabled
+    ? new OsvPublisher({
+      sql: db.sql, root: path.join(opts.config.home, 'outputs', 'osv'), log: log.child({ component: 'osv' }),
+      checkSeconds: service.osv.checkSeconds, onOutcome: (outcome, seconds) => metrics.observeOutput('osv', outcome, seconds),
+    })
+    : undefined;
+  const listeners = [grype?.notify, osv?.notify].filter((n): n is OutputsNotifier => n !== undefined);
+  const outputs = listeners.length > 0 ? fanOut(listeners) : undefined;
   const scheduler = new Scheduler({
     sql: db.sql,
     log: log.child({ component: 'scheduler' }),
@@ -95,7 +105,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     settings: service.settings,
     jitterSeconds: service.jitterSeconds,
     onSync: (driver, outcome, seconds) => metrics.observeSync(driver, outcome, seconds),
-    ...(grype ? { outputs: grype.notify } : {}),
+    ...(outputs ? { outputs } : {}),
   });
   let app: FastifyInstance;
   // Responses in progress, so shutdown can close each keep-alive connection once its response is out.
@@ -104,7 +114,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     app = await buildApp({
       sql: db.sql, log, auth: service.auth, overlapSeconds: service.overlapSeconds, metrics, sync: scheduler, bundles: service.bundles,
       drivers: opts.drivers ?? DRIVERS,
-      ...(grype ? { grype, outputs: grype.notify } : {}),
+      ...(grype ? { grype } : {}),
+      ...(osv ? { osv } : {}),
+      ...(outputs ? { outputs } : {}),
     });
     app.server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inFlight.add(res);
@@ -128,6 +140,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   log.info({ url, schedule: service.schedule, readsAnonymous: service.auth.readTokens === undefined }, 'feed service listening');
   if (service.schedule) scheduler.start();
   await grype?.start();
+  await osv?.start();
 
   let closing: Promise<void> | undefined;
   let resolveClosed: () => void = () => undefined;
@@ -161,6 +174,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       await stopping;
       await grype?.stop();
+      await osv?.stop();
       await db.close();
       log.info({}, 'feed service stopped');
     })().finally(resolveClosed);

@@ -19,7 +19,7 @@ import { SettingValues } from '../drivers/_framework/settings.ts';
 import type { Driver, Progress } from '../drivers/_framework/types.ts';
 import type { OutputsNotifier } from './outputs/notifier.ts';
 import type { Sql } from './storage/db.ts';
-import { getDriverState, listGroups, saveDriverRun, upsertFeeds } from './storage/groups.ts';
+import { getDriverState, type GroupRow, listGroups, saveDriverRun, upsertFeeds } from './storage/groups.ts';
 import { lockDriver } from './storage/locks.ts';
 import { type AppearedGroup, reconcileGroups, type VanishedGroup } from './storage/presence.ts';
 import { failAbandonedRuns, finishRun, recordEvent, startRun } from './storage/runs.ts';
@@ -131,7 +131,7 @@ async function runSync(sql: Sql, driver: Driver, options: Resolved, report: Sync
     sql, driver, runId: report.runId, log, progress, settings, spoolDir: path.join(options.home, 'tmp'), force: options.force ?? false,
   };
   let failed = 0;
-  for await (const parsed of driver.parse({ workspace, groups: new Set(enabled.keys()), log })) {
+  for await (const parsed of driver.parse({ workspace, groups: new Set(enabled.keys()), applied: appliedFingerprints(driver, groups, ctx.force), log })) {
     const group = enabled.get(parsed.name);
     if (!group) continue; // disabled: not synced, data kept
     const result = await syncGroup(ctx, parsed, group);
@@ -151,6 +151,21 @@ async function runSync(sql: Sql, driver: Driver, options: Resolved, report: Sync
   await saveDriverRun(sql, driver.id, { state: fetched.state, success: true });
   const allSkipped = Object.values(report.groups).every((g) => g.skipped);
   if (fetched.unchanged && allSkipped) report.status = 'unchanged';
+}
+
+/**
+ * What each group's last successful apply was parsed from, for incremental drivers (ParseContext.applied):
+ * the stored fingerprint without the parser-version prefix, only when that prefix is the current one.
+ */
+function appliedFingerprints(driver: Driver, groups: readonly GroupRow[], force: boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  if (force) return out;
+  const prefix = `${driver.parserVersion}:`;
+  for (const g of groups) {
+    const fp = g.state['fingerprint'];
+    if (typeof fp === 'string' && fp.startsWith(prefix)) out.set(g.name, fp.slice(prefix.length));
+  }
+  return out;
 }
 
 /** Registers the listed groups, marks the others vanished, and records what changed as events. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- <suite>…]`: every long path's throughput and peak memory next to a floor
 // measured on the same machine. Suites run one after another, each in its own process (so one
-// suite's memory never shows in another's figures): apply, serve, bundles, engine, cvss, readers, grype.
+// suite's memory never shows in another's figures): see SUITES below.
 // BENCH_RECORDS sets the synthetic group size (default 300000).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -16,11 +16,15 @@ const SUITES = {
   cvss: 'cvss.ts',
   readers: 'readers.ts',
   grype: 'grype.ts',
+  debian: 'debian.ts',
+  osv: 'osv.ts',
+  'osv-export': 'osv-export.ts',
+  redhat: 'redhat.ts',
 };
 const here = path.dirname(fileURLToPath(import.meta.url));
 const asked = process.argv.slice(2);
 if (asked.includes('--help') || asked.includes('-h')) {
-  console.log(`usage: npm run bench [-- ${Object.keys(SUITES).join('|')} …]\n  BENCH_RECORDS=<n> sets the synthetic group size (default 300000); DATABASE_URL benchmarks that server instead of the embedded one.`);
+  console.log(`usage: npm run bench [-- ${Object.keys(SUITES).join('|')} …]\n  BENCH_RECORDS=<n> sets the synthetic group size (default 300000), BENCH_OSV_RECORDS the osv suite's npm set (default 200000); DATABASE_URL benchmarks that server instead of the embedded one.`);
   process.exit(0);
 }
 const unknown = asked.filter((s) => !(s in SUITES));

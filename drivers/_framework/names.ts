@@ -56,6 +56,7 @@ const DEBIAN_RELEASES: readonly DistroRelease[] = [
   { release: '12', codename: 'bookworm' },
   { release: '13', codename: 'trixie' },
   { release: '14', codename: 'forky' },
+  { release: '15', codename: 'duke' },
   { release: 'unstable', codename: 'sid' },
 ];
 
@@ -73,6 +74,7 @@ const UBUNTU_RELEASES: readonly DistroRelease[] = [
   { release: '24.10', codename: 'oracular' },
   { release: '25.04', codename: 'plucky' },
   { release: '25.10', codename: 'questing' },
+  { release: '26.04', codename: 'resolute', lts: true },
 ];
 
 /** Distro families, sorted by id. */

@@ -69,6 +69,15 @@ export interface ParseContext {
   workspace: string;
   /** Only these groups need to be parsed (disabled groups are skipped); undefined means all. */
   groups?: ReadonlySet<string>;
+  /**
+   * Per group, the fingerprint this driver yielded for the group's last successful apply, when that
+   * apply ran with the current `parserVersion` (the framework strips its prefix); absent for a group
+   * never applied, and empty on a forced sync. An incremental driver compares it with what it is
+   * about to yield, to choose between the whole group (`complete: true`) and only what changed
+   * since (`complete: false`): e.g. the osv driver sends the records fetched one by one since a
+   * zip snapshot only when that snapshot is the one already applied.
+   */
+  applied?: ReadonlyMap<string, string>;
   log: Logger;
 }
 

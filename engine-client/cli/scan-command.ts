@@ -23,6 +23,8 @@ interface ScanFlags {
   osRelease?: string;
   policy?: string;
   failOn?: string;
+  ubuntuPro?: boolean;
+  ignoreWontFix?: boolean;
   failOnKev?: boolean;
   failOnEpss?: string;
   match?: string;
@@ -49,6 +51,7 @@ function inputFormat(value: string | undefined): InputFormat | undefined {
 async function policyOf(flags: ScanFlags): Promise<Policy> {
   const { defaultPolicy, loadPolicy, parseEpssFlag } = await import('../policy/policy.ts');
   let policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
+  if (flags.ignoreWontFix) policy = { ...policy, ignoreWontFix: true, source: `${policy.source} with --ignore-wont-fix` };
   if (flags.failOn !== undefined) {
     const failOn = SEVERITIES.find((s) => s.toLowerCase() === flags.failOn?.toLowerCase()) ?? (flags.failOn.toLowerCase() === 'none' ? 'none' : undefined);
     if (failOn === undefined) throw new AirfeedError('INPUT_INVALID', `--fail-on ${flags.failOn} is not one of ${SEVERITIES.join(', ')}, none`);
@@ -69,10 +72,11 @@ function missingEnrichment(group: string, why: string): AirfeedError {
 /** Scans one input; returns the report (the caller prints it and sets the exit code). */
 export async function scan(file: string, flags: ScanFlags, now: Date): Promise<ScanReport> {
   // Matching, policy and store modules load on use, so that `--help` and `--version` start fast.
-  const [{ checkDistro, matchInventory }, { evaluatePolicy, policyNeeds }, { groupStatus, listGroups, lookupAffected }, { enrichMatches }, docs, types] = await Promise.all([
+  const [{ checkDistro, matchInventory }, { evaluatePolicy, policyNeeds }, { groupStatus, listGroups, lookupAffected }, { lookupAdvisories }, { enrichMatches }, docs, types] = await Promise.all([
     import('../match/match.ts'),
     import('../policy/policy.ts'),
     import('../store/status.ts'),
+    import('../store/advisories.ts'),
     import('../enrich/enrich.ts'),
     import('../store/docs.ts'),
     import('../enrich/types.ts'),
@@ -83,6 +87,11 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
   let distro: Distro | undefined;
   if (flags.distro !== undefined) distro = parseDistroFlag(flags.distro);
   else if (flags.osRelease !== undefined) distro = await readOsRelease(flags.osRelease);
+  let distroSource: string | undefined;
+  if (distro === undefined && inventory.distro === undefined) {
+    const beside = await (await import('../inputs/root-os-release.ts')).osReleaseBeside(file, inventory.format);
+    if (beside) ({ distro, file: distroSource } = beside);
+  }
   checkDistro(inventory, distro ?? inventory.distro);
   const policy = await policyOf(flags);
   return withEngine(async (ctx) => {
@@ -98,6 +107,8 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
       lookup: (group, names) => lookupAffected(sql, group, names),
       available,
       ...(distro ? { distro } : {}),
+      ...(flags.ubuntuPro ? { ubuntuPro: true } : {}),
+      advisories: (keys) => lookupAdvisories(sql, keys),
     });
     let matches = result.matches;
     const problems = [...result.problems];
@@ -135,6 +146,7 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
       enrichment,
       matchModes: modes,
       ...(inventory.skipped ? { skipped: inventory.skipped } : {}),
+      ...(distroSource ? { distroSource } : {}),
     };
   });
 }
@@ -160,12 +172,15 @@ export function registerScan(program: Command): void {
     .option('--fail-on-kev', "also fail on matches listed in CISA's Known Exploited Vulnerabilities (needs kev:catalog)")
     .option('--fail-on-epss <threshold>', 'also fail on EPSS at or above a threshold: 0.5 (score), percentile:0.95, or score:0.2,percentile:0.9 (needs epss:scores)')
     .option('--match <mode>', 'package (default), or cpe: also match SBOM components that carry CPEs against NVD configurations (off by default: see README "CPE matching")')
+    .option('--ubuntu-pro', 'the scanned machine has Ubuntu Pro: fixes published in its ESM channels count as available (default: only when the input holds an ESM package)')
+    .option('--ignore-wont-fix', "do not fail on matches the vendor will not fix or has deferred (the policy's ignoreWontFix); they are still reported")
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  airfeed-engine scan /lib/apk/db/installed --distro alpine:3.20\n' +
         '  airfeed-engine scan sbom.cdx.json --policy policy.yaml --format json > result.json\n' +
         '  airfeed-engine scan status --input-format dpkg-status --os-release os-release --fail-on critical\n' +
+        '  airfeed-engine scan /var/lib/dpkg/status          (the release from /etc/os-release beside it)\n' +
         '  airfeed-engine scan sbom.cdx.json --match cpe --fail-on-kev --fail-on-epss percentile:0.95',
     )
     .action(async (file: string, flags: ScanFlags) => {

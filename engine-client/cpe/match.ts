@@ -265,6 +265,8 @@ export async function matchCpes(inv: Inventory, options: { reader: CpeReader; di
         cvss: null,
         kev: null,
         epss: null,
+        // NVD names a fix when its bound excludes a version (versionEndExcluding); otherwise none is known.
+        state: match.versionEndExcluding === undefined ? 'affected' : 'fixed',
         fixedVersion: match.versionEndExcluding ?? null,
         group: NVD_GROUP,
         link: parsed.data.link ?? null,

@@ -7,8 +7,8 @@
  * `metadata.component` is the thing the BOM describes (an image, a project), so it is not a package,
  * but it is checked for the operating system like the rest. The `syft:metadata:*` properties syft's
  * CycloneDX encoder writes (https://github.com/anchore/syft) give the source package when present: `originPackage` (apk), `source`/`sourceVersion` (deb),
- * `sourceRpm`/`epoch` (rpm), and `syft:package:type` gives the kind of a component without purl.
- * trivy's `aquasecurity:trivy:SrcName`, `SrcVersion`, `SrcRelease`, `SrcEpoch` are read the same way.
+ * `sourceRpm`/`epoch`/`modularityLabel` (rpm), and `syft:package:type` gives the kind of a component without purl.
+ * trivy's `aquasecurity:trivy:SrcName`, `SrcVersion`, `SrcRelease`, `SrcEpoch`, `Modularitylabel` are read the same way.
  * The distro is the first `operating-system` component, else the first purl `distro=` qualifier.
  * A component's `cpe`, and the further CPEs syft lists as `syft:cpe23` properties, are kept for
  * `scan --match cpe` (inputs/types.ts CpeComponent).
@@ -95,6 +95,7 @@ function entry(c: Component, path: JsonPath): SbomEntry {
       debSourceVersion: props.get('syft:metadata:sourceVersion')?.value,
       sourceRpm,
       rpmEpoch: props.get('syft:metadata:epoch')?.value,
+      rpmModule: props.get('syft:metadata:modularityLabel')?.value ?? props.get(`${TRIVY}Modularitylabel`)?.value,
       stated,
     },
   };

@@ -1,9 +1,12 @@
 /**
  * dpkg's status database, /var/lib/dpkg/status (format: deb822, https://manpages.debian.org/deb822;
  * fields: https://www.debian.org/doc/debian-policy/ch-controlfields.html). Stanzas separated by
- * blank lines; `Field: value` lines, continuation lines starting with a space or tab. Only stanzas
- * whose `Status:` is `<want> <flag> installed` are installed packages: removed packages that left
- * config files (`deinstall ok config-files`) and half-installed ones are skipped.
+ * blank lines; `Field: value` lines, continuation lines starting with a space or tab. A stanza is an
+ * installed package when its files are unpacked on disk: `Status: <want> <flag> <status>` with status
+ * `installed`, or `triggers-pending`, `triggers-awaited` (configured, waiting for another package's
+ * triggers), `half-configured` or `unpacked` (unpacked, not configured): a vulnerable library is
+ * there either way. Removed packages that left config files (`deinstall ok config-files`),
+ * `not-installed` and half-installed ones (unpacking started, not finished) are skipped.
  *
  * `Source: name (version)` gives the source package and its version; `Source: name` means the same
  * version as the binary except for a binNMU (`1.2-3+b1` is built from source `1.2-3`). No `Source:`
@@ -18,6 +21,8 @@ import type { InstalledPackage, Inventory } from './types.ts';
 
 const FIELD = /^([^\s:#-][^\s:]*):[ \t]*(.*)$/;
 const SOURCE = /^(\S+)(?:\s+\((\S+)\))?$/;
+/** dpkg package states whose files are unpacked on disk (see the module doc). */
+const ON_DISK = new Set(['installed', 'triggers-pending', 'triggers-awaited', 'half-configured', 'unpacked']);
 /** The fields read; the rest (Description, Conffiles, Depends, …) are only checked for shape. */
 const WANTED = new Set(['package', 'status', 'version', 'source']);
 
@@ -73,7 +78,7 @@ function toPackage(file: string, line: number, s: Map<string, string>): Installe
   if (status === undefined) return fail(`package ${name} has no Status`);
   const words = status.split(/\s+/);
   if (words.length !== 3) return fail(`package ${name} has Status ${JSON.stringify(status)}, not "<want> <flag> <status>"`);
-  if (words[2] !== 'installed') return undefined;
+  if (!ON_DISK.has(words[2] ?? '')) return undefined;
   const version = s.get('version');
   if (version === undefined || version === '') return fail(`package ${name} has no Version`);
   const pkg: InstalledPackage = { name, version, kind: 'deb', location: atLine(file, line) };

@@ -6,8 +6,9 @@
  *
  * Rules: Alpine keeps major.minor, and a prerelease (`3.21_alpha20240807`) or a PRETTY_NAME with
  * "edge" is `edge`. Debian keeps the major; no VERSION_ID (testing, sid) is `unstable`. Ubuntu keeps
- * YY.MM. Codenames (`bookworm`, `jammy`) are read through the names table (drivers/_framework/names.ts). RHEL and its rebuilds (ID or ID_LIKE `rhel`: CentOS, Rocky, AlmaLinux) are `rhel:<major>`,
- * since Red Hat's advisories cover them. Oracle Linux stays `ol:<major>`: Oracle publishes its own
+ * YY.MM. Codenames (`bookworm`, `jammy`) are read through the names table (drivers/_framework/names.ts). RHEL and its rebuilds (ID or ID_LIKE `rhel`: CentOS Stream, Rocky, AlmaLinux) are `rhel:<major>`,
+ * since Red Hat's advisories cover them; a rebuild keeps its own id in `rebuild` (`{id: 'rhel',
+ * release: '9', rebuild: 'rocky'}`) so the scan says whose data it matched against. Oracle Linux stays `ol:<major>`: Oracle publishes its own
  * advisories (ELSA) for its own builds, and the Anchore feed has `ol:N` groups. Other ids keep their
  * id and VERSION_ID.
  */
@@ -54,7 +55,9 @@ export function distroFrom(name: string, version: string | undefined, hints: Dis
   if (id === 'ubuntu') return { id, release: releaseOfCodename('ubuntu', lower) ?? /^(\d+\.\d+)/.exec(v)?.[1] ?? v };
   const major = /^(\d+)/.exec(v)?.[1] ?? v;
   if (id === 'ol') return { id, release: major };
-  if (RHEL_FAMILY.has(id) || (hints.idLike ?? []).some((l) => l.toLowerCase() === 'rhel')) return { id: 'rhel', release: major };
+  if (RHEL_FAMILY.has(id) || (hints.idLike ?? []).some((l) => l.toLowerCase() === 'rhel')) {
+    return id === 'rhel' || id === 'redhat' ? { id: 'rhel', release: major } : { id: 'rhel', release: major, rebuild: id };
+  }
   return { id, release: v };
 }
 

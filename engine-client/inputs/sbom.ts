@@ -7,6 +7,7 @@
  */
 import { atJson, inputError } from './errors.ts';
 import { parsePurl, purlDistro, purlPackage, purlSource, PurlError, type Purl } from './purl.ts';
+import { moduleOfLabel } from './rpm-module.ts';
 import { debSource, rpmSource, withEpoch, type SourcePackage } from './source-package.ts';
 import type { CpeComponent, Distro, InputFormat, InstalledPackage, Inventory, PackageKind, SkippedEntry } from './types.ts';
 
@@ -20,6 +21,8 @@ export interface ExplicitSource {
   debSourceVersion?: string | undefined;
   sourceRpm?: { value: string; path: JsonPath } | undefined;
   rpmEpoch?: string | number | null | undefined;
+  /** The rpm's modularity label as the tool states it (`nodejs:18:8090020231019152822:a75119d5`, `''` or null for none). */
+  rpmModule?: string | null | undefined;
   /** A source stated with its full version, as trivy's `SrcName`/`SrcVersion`/`SrcRelease`/`SrcEpoch` give it. */
   stated?: SourcePackage | undefined;
 }
@@ -105,6 +108,12 @@ export class SbomCollector {
     const source = this.explicitSource(kind, version, entry.source) ?? (purl && purlSource(purl, version));
     if (source !== undefined) pkg.source = source;
     if (entry.purl !== undefined && entry.purl.value !== '') pkg.purl = entry.purl.value;
+    if (kind === 'rpm') {
+      // The tool's own field first (syft's modularityLabel, trivy's Modularitylabel), else Red Hat's purl qualifier rpmmod.
+      const stated = entry.source?.rpmModule;
+      const module = stated !== undefined && stated !== null ? moduleOfLabel(stated) : moduleOfLabel(purl?.qualifiers['rpmmod']);
+      if (module !== undefined) pkg.module = module;
+    }
     this.packages.push(pkg);
     return kind;
   }

@@ -3,7 +3,7 @@
  * It says more than the SBOM standards: each artifact has syft's package `type` (`apk`, `deb`,
  * `rpm`, `npm`, `python`, `java-archive`, `go-module`, …), a purl, and type-specific `metadata`
  * that names the source package (apk `originPackage`; deb `source` and `sourceVersion`; rpm
- * `sourceRpm` and `epoch`). The purl gives kind and name when present (see purl.ts), else the syft
+ * `sourceRpm`, `epoch` and `modularityLabel`). The purl gives kind and name when present (see purl.ts), else the syft
  * type does; an artifact with neither (a `binary` classifier match) is listed in `skipped`, since
  * syft found software there that the engine cannot match. The top-level `distro` block is the
  * scanned system's os-release.
@@ -32,6 +32,7 @@ const DistroMetadata = z.looseObject({
   sourceVersion: z.string().optional(),
   sourceRpm: z.string().optional(),
   epoch: z.union([z.number(), z.string(), z.null()]).optional(),
+  modularityLabel: z.string().nullable().optional(),
 });
 
 const JavaMetadata = z.looseObject({
@@ -70,6 +71,7 @@ export function syftFromJson(doc: unknown, file: string): Inventory {
         debSourceVersion: m.sourceVersion,
         sourceRpm: m.sourceRpm === undefined ? undefined : { value: m.sourceRpm, path: [...path, 'metadata', 'sourceRpm'] },
         rpmEpoch: m.epoch,
+        rpmModule: m.modularityLabel,
       };
     } else if (kind === 'maven' && isObject(a.metadata)) {
       const pom = validate(JavaMetadata, a.metadata, file, [...path, 'metadata'], 'not syft java metadata').pomProperties;

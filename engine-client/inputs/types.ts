@@ -15,6 +15,11 @@ export type InputFormat = (typeof INPUT_FORMATS)[number];
 export interface Distro {
   id: string;
   release: string;
+  /**
+   * The distro the input named when its packages are matched against another's data: `rocky`,
+   * `almalinux` or `centos` for `rhel` (Red Hat's advisories cover the rebuilds); absent otherwise.
+   */
+  rebuild?: string;
 }
 
 export interface InstalledPackage {
@@ -29,6 +34,12 @@ export interface InstalledPackage {
    * version-release). Absent when the input does not say; the matcher then uses the binary itself.
    */
   source?: { name: string; version?: string };
+  /**
+   * rpm: the module stream the package was built in (`nodejs:18`, from `%{MODULARITYLABEL}`
+   * `nodejs:18:8090020231019152822:a75119d5`); `''` when the input says the package is in no module;
+   * absent when the input cannot say (then entries of every stream apply).
+   */
+  module?: string;
   /** The package URL when the input gives one. */
   purl?: string;
   /** Where in the input the package was found: `file:line` for text formats, `file#/json/path` for JSON. */

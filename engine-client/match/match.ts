@@ -12,15 +12,29 @@
  * wrong "fixed" or "affected" verdict. A version the tool compares with only a warning (dpkg's
  * `3.0!-5`, Maven's `3.1.52 `) is matched normally, and the warning is reported next to the result
  * (`warnings`), naming the package, the version and, for a record's version, the vulnerability.
+ *
+ * A match says what the record says about the package (`state`): fixed, affected (no fix yet),
+ * will not fix, deferred, under investigation; only a `fixed` entry gives a `fixedVersion`, so a
+ * not-affected or will-not-fix statement never becomes a recommended fix. When a record names the
+ * package more than once (a public entry and an Ubuntu Pro entry, two ranges), the vulnerability is
+ * reported once: the fix the machine can install wins, and a fix published only in a channel the
+ * scan did not assume (channels.ts) is reported as `unavailableFix` instead of a fix.
+ *
+ * rpm: a package of a Red Hat module stream matches only entries of its stream (rpm-module.ts); a
+ * Red Hat fix published only for EUS/AUS products is a fix in a channel no plain machine has, so it
+ * is reported as `unavailableFix` (channel `eus`), as an Ubuntu Pro fix is without Pro.
  */
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { CvssSummary, EpssSummary, KevSummary, SeveritySource } from '../enrich/types.ts';
-import { NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
+import { type FixState, NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
 import type { AffectedRow } from '../store/types.ts';
 import { type Comparator, describeWarning, getComparator, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
+import { type ProAssumption, ubuntuProAssumption } from './channels.ts';
+import { attachAdvisories, combine, type Outcome } from './combine.ts';
 import { distroGroup, DISTRO_KINDS, groupFor, lookupName, schemeFor } from './namespaces.ts';
+import { moduleApplies } from './rpm-module.ts';
 import { inRanges } from './ranges.ts';
 
 /** One vulnerability found in one installed package. */
@@ -50,13 +64,37 @@ export interface Match {
   kev: KevSummary | null;
   /** The FIRST EPSS score of the CVE; null when it has none (or the engine holds no EPSS data). */
   epss: EpssSummary | null;
-  /** The first fixed version; null when no fix is known. */
+  /** What the record says about the package: every state but `not_affected`, which never matches. */
+  state: Exclude<FixState, 'not_affected'>;
+  /** The first fixed version the machine can install; null when no fix is known or available to it. */
   fixedVersion: string | null;
+  /** A fix published only in a channel the scan did not assume (Ubuntu Pro's `esm-infra`, …), when there is one. */
+  unavailableFix?: { version: string; channel: string };
+  /** The vendor advisories of the record for this package (DSA/DLA, USN), when the store has them. */
+  advisories?: Advisory[];
+  /** The module stream the matched entry is limited to (`nodejs:18`). */
+  module?: string;
   group: string;
   link: string | null;
   /** Where the package was found in the input. */
   location: string;
 }
+
+/** A vendor advisory: `{id: "DSA-5380-1", link: "https://security-tracker.debian.org/tracker/DSA-5380-1"}`. */
+export interface Advisory {
+  id: string;
+  link: string | null;
+}
+
+/** Which record entries' advisories a match wants: its group, vulnerability and matched (source) package. */
+export interface AdvisoryKey {
+  group: string;
+  vulnId: string;
+  package: string;
+}
+
+/** Looks advisories up; the map's keys are `group\0vulnId\0package`. */
+export type AdvisoryLookup = (keys: readonly AdvisoryKey[]) => Promise<Map<string, Advisory[]>>;
 
 /** Something the scan could not decide, reported instead of guessed. */
 export interface Problem {
@@ -91,6 +129,8 @@ export interface MatchResult {
   problems: Problem[];
   /** Versions compared with a warning, each once per package (and vulnerability for a record's version). */
   warnings: ScanWarning[];
+  /** What the scan assumed about Ubuntu Pro (channels.ts): set for Ubuntu scans and whenever a record's fix was in a channel. */
+  ubuntuPro?: ProAssumption;
 }
 
 /** Looks up the affected rows of many package names in one group. */
@@ -102,6 +142,10 @@ export interface MatchOptions {
   available: ReadonlySet<string>;
   /** Overrides the inventory's distro (`--distro`). */
   distro?: Distro;
+  /** `--ubuntu-pro`: the machine has Ubuntu Pro, so fixes in its ESM channels are available. */
+  ubuntuPro?: boolean;
+  /** Looks up the vendor advisories of the matches (store/advisories.ts); none are attached without it. */
+  advisories?: AdvisoryLookup;
 }
 
 interface Candidate {
@@ -187,6 +231,8 @@ function recordWarnings(d: Decision, c: Candidate, row: AffectedRow, cmp: Compar
 function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | null {
   // The record says this package here never had the flaw: whatever the version, no match.
   if (row.state === 'not_affected') return null;
+  // An entry of another module stream (or of none) is about another build of the package.
+  if (!moduleApplies(c.pkg.module, row.module)) return null;
   const parsed = d.parsed;
   let cmp: Comparator;
   const scheme = schemeFor(c.pkg.kind, row.scheme);
@@ -218,7 +264,8 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
     if (hasRanges && row.ranges) {
       const verdict = inRanges(installed, row.ranges, cmp);
       affected = verdict.affected;
-      fixed = verdict.fixed ?? (affected ? fixed : null);
+      // Only a `fixed` entry names a fix: a range's end in another state is not one to recommend.
+      fixed = row.state === 'fixed' ? (verdict.fixed ?? (affected ? fixed : null)) : null;
     } else if (fixedText !== null) {
       affected = cmp.compareParsed(installed, cmp.parse(fixedText)) < 0;
     }
@@ -239,7 +286,7 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
 }
 
 function matchOf(c: Candidate, row: AffectedRow, fixed: string | null): Match {
-  return {
+  const m: Match = {
     package: c.pkg.name,
     installedVersion: c.pkg.version,
     kind: c.pkg.kind,
@@ -253,11 +300,14 @@ function matchOf(c: Candidate, row: AffectedRow, fixed: string | null): Match {
     cvss: null,
     kev: null,
     epss: null,
+    state: row.state === 'not_affected' ? 'affected' : row.state,
     fixedVersion: fixed,
     group: row.group,
     link: row.link,
     location: c.pkg.location,
   };
+  if (row.module) m.module = row.module;
+  return m;
 }
 
 /** What `--distro` to suggest for packages of a distro kind that came without a release. */
@@ -340,6 +390,8 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
   const warnings: ScanWarning[] = [];
   const cache = new Map<string, readonly string[]>();
   const consulted: { name: string; packages: number }[] = [];
+  const pro = ubuntuProAssumption(inv, options.ubuntuPro);
+  let channelSeen = false;
   const unchecked: { group: string; packages: number }[] = [];
   for (const [group, candidates] of [...groups].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
     // Language groups absent from the store are a gap in coverage, not a failure of the scan.
@@ -358,18 +410,25 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
     }
     for (const c of candidates) {
       const d: Decision = { parsed: new Map<string, unknown>(), warnings, warned: new Set<string>(), cache };
-      const seen = new Set<string>();
+      const byVuln = new Map<string, Outcome[]>();
       for (const row of byName.get(c.name) ?? []) {
+        if (row.channel !== null) channelSeen = true;
         const out = decide(c, row, d);
         if (out === null) continue;
         if ('vulnId' in out && 'severity' in out) {
-          // One record can name a package twice (two ranges); report the vulnerability once.
-          if (seen.has(out.vulnId)) continue;
-          seen.add(out.vulnId);
-          matches.push(out);
+          const list = byVuln.get(out.vulnId);
+          const outcome = { match: out, channel: row.channel, scheme: schemeFor(c.pkg.kind, row.scheme) };
+          if (list) list.push(outcome);
+          else byVuln.set(out.vulnId, [outcome]);
         } else problems.push(out);
       }
+      // One record can name a package twice (two ranges, a public and a Pro entry): one match per vulnerability.
+      for (const outcomes of byVuln.values()) matches.push(combine(outcomes, pro));
     }
   }
-  return { distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(compareMatches), problems, warnings };
+  if (options.advisories) await attachAdvisories(matches, options.advisories);
+  return {
+    distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(compareMatches), problems, warnings,
+    ...(distro?.id === 'ubuntu' || channelSeen ? { ubuntuPro: pro } : {}),
+  };
 }

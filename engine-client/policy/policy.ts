@@ -11,6 +11,8 @@
  * failOnKev: true         # also fail on every match CISA lists as known exploited (kev:catalog)
  * failOnEpss: 0.5         # also fail when the EPSS score (probability of exploitation in 30 days) is >= 0.5
  * # failOnEpss: {percentile: 0.95}      # ... or on the percentile; with both keys, either one fails
+ * ignoreWontFix: false    # do not fail on matches the vendor will not fix or has deferred (Debian
+ *                         # <ignored>/<postponed>, Ubuntu ignored/deferred): still reported, as "ignored"
  * allowlist:
  *   - id: CVE-2024-0001
  *     package: openssl    # optional: installed or matched (source) name
@@ -48,6 +50,7 @@ export const PolicyFile = z.strictObject({
   failOnUnknown: z.boolean().default(false),
   failOnKev: z.boolean().default(false),
   failOnEpss: EpssThreshold.optional(),
+  ignoreWontFix: z.boolean().default(false),
   allowlist: z.array(AllowEntry).default([]),
 });
 
@@ -72,6 +75,8 @@ export interface Policy {
   failOnKev: boolean;
   /** Fail on matches whose EPSS score or percentile reaches these; null: EPSS does not fail a scan. */
   failOnEpss: EpssGate | null;
+  /** Matches in state `will_not_fix` or `deferred` do not fail the policy (they are reported as ignored). */
+  ignoreWontFix?: boolean;
   allowlist: AllowlistEntry[];
   /** Where it came from, for messages. */
   source: string;
@@ -101,12 +106,13 @@ export function parsePolicy(text: string, source: string): Policy {
     const at = issue?.path.length ? issue.path.join('.') : '(top level)';
     throw new AirfeedError('POLICY_INVALID', `${source}: ${at}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
   }
-  const { failOn, failOnUnknown, failOnKev, failOnEpss, allowlist } = parsed.data;
+  const { failOn, failOnUnknown, failOnKev, failOnEpss, ignoreWontFix, allowlist } = parsed.data;
   return {
     failOn,
     failOnUnknown,
     failOnKev,
     failOnEpss: epssGate(failOnEpss),
+    ...(ignoreWontFix ? { ignoreWontFix } : {}),
     source,
     allowlist: allowlist.map((e) => ({
       id: e.id,
@@ -153,11 +159,13 @@ export async function loadPolicy(file: string): Promise<Policy> {
 
 export interface Verdict {
   pass: boolean;
-  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean; failOnKev: boolean; failOnEpss: EpssGate | null };
+  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean; failOnKev: boolean; failOnEpss: EpssGate | null; ignoreWontFix: boolean };
   /** Matches that fail the policy. */
   violations: Match[];
   /** Why each violation fails (`severity High`, `KEV`, `EPSS score 0.61 >= 0.5`), in that order. */
   reasons: ReadonlyMap<Match, string[]>;
+  /** Matches the vendor will not fix or has deferred, left out by `ignoreWontFix` (reported, never failing). */
+  ignored: Match[];
   /** Matches an allowlist entry accepted, with the entry. */
   allowed: { match: Match; entry: AllowlistEntry }[];
   /** Allowlist entries past their expiry (they no longer apply). */
@@ -193,12 +201,18 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
   const violations: Match[] = [];
   const reasons = new Map<Match, string[]>();
   const allowed: { match: Match; entry: AllowlistEntry }[] = [];
+  const ignored: Match[] = [];
+  const ignoreWontFix = policy.ignoreWontFix === true;
   const threshold = policy.failOn === 'none' ? Infinity : SEVERITY_RANK[policy.failOn];
   for (const m of matches) {
     const entry = live.find((e) => covers(e, m));
     if (entry) {
       used.add(entry);
       allowed.push({ match: m, entry });
+      continue;
+    }
+    if (ignoreWontFix && (m.state === 'will_not_fix' || m.state === 'deferred')) {
+      ignored.push(m);
       continue;
     }
     const why = failures(m, policy, threshold);
@@ -209,9 +223,10 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
   }
   return {
     pass: violations.length === 0,
-    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, failOnKev: policy.failOnKev, failOnEpss: policy.failOnEpss },
+    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, failOnKev: policy.failOnKev, failOnEpss: policy.failOnEpss, ignoreWontFix },
     violations,
     reasons,
+    ignored,
     allowed,
     expired,
     unused: live.filter((e) => !used.has(e)),

@@ -24,16 +24,22 @@ export interface ScanReport {
   enrichment?: { group: string; held: boolean; updatedAt: string | null; stale: boolean }[];
   /** How packages were matched: by package (always), and by CPE when `--match cpe` asked for it. */
   matchModes?: ('package' | 'cpe')[];
+  /** Where the distro release came from when the scan found it itself (`/etc/os-release` beside the scanned dpkg database). */
+  distroSource?: string;
 }
 
 /** The JSON document `scan --format json` prints (stable field names; see README "Scan output"). */
 export function reportJson(r: ScanReport): Record<string, unknown> {
   const allowedKeys = new Set(r.verdict.allowed.map((a) => a.match));
   const failing = new Set(r.verdict.violations);
+  const ignored = new Set(r.verdict.ignored);
   return {
     input: r.input,
     scannedAt: r.scannedAt,
     distro: r.result.distro ? `${r.result.distro.id}:${r.result.distro.release}` : null,
+    ...(r.result.distro?.rebuild ? { distroMatchedAs: rebuildNote(r.result.distro.rebuild, r.result.distro.id, r.result.distro.release) } : {}),
+    ...(r.distroSource ? { distroSource: r.distroSource } : {}),
+    ...(r.result.ubuntuPro ? { ubuntuPro: r.result.ubuntuPro } : {}),
     packages: r.result.packages,
     groups: r.result.groups,
     unchecked: r.result.unchecked,
@@ -43,7 +49,7 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
     skipped: r.skipped ?? [],
     matches: r.result.matches.map((m) => ({
       ...m,
-      policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : 'pass',
+      policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : ignored.has(m) ? 'ignored' : 'pass',
       policyReasons: r.verdict.reasons.get(m) ?? [],
     })),
     problems: r.result.problems,
@@ -52,11 +58,18 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
       pass: r.verdict.pass,
       ...r.verdict.policy,
       violations: r.verdict.violations.length,
+      ignored: r.verdict.ignored.length,
       allowed: r.verdict.allowed.map((a) => ({ id: a.match.vulnId, package: a.match.package, reason: a.entry.reason, expires: a.entry.expires ?? null })),
       expiredAllowlist: r.verdict.expired,
       unusedAllowlist: r.verdict.unused,
     },
   };
+}
+
+/** `rocky 9 is matched against Red Hat's data for RHEL 9 (rhel:9)`: a rebuild matched against its upstream's advisories. */
+export function rebuildNote(rebuild: string, id: string, release: string): string {
+  const upstream = id === 'rhel' ? `Red Hat's data for RHEL ${release}` : `the data of ${id} ${release}`;
+  return `${rebuild} ${release} is matched against ${upstream} (${id}:${release}); fixes ${rebuild} ships later or differently are not known to it`;
 }
 
 function table(headers: string[], rows: string[][]): string[] {
@@ -86,9 +99,30 @@ function epssCell(m: Match): string {
   return `${(m.epss.score * 100).toFixed(m.epss.score < 0.001 ? 3 : 1)}% (${pct}${suffix})`;
 }
 
+function advisoryText(m: Match): string {
+  const ids = (m.advisories ?? []).map((a) => a.id);
+  return ids.length <= 2 ? ids.join(',') : `${ids.slice(0, 2).join(',')},+${ids.length - 2}`;
+}
+
 function matchedAs(m: Match): string {
   if (m.matchedName === m.package && m.matchedVersion === m.installedVersion) return '';
   return m.matchedName === m.package ? `@${m.matchedVersion}` : `${m.matchedName} ${m.matchedVersion}`;
+}
+
+/** What the FIXED IN column says: the fix to install, or why there is none. */
+export function fixText(m: Match): string {
+  if (m.fixedVersion !== null) return m.fixedVersion;
+  if (m.unavailableFix) return `(${m.unavailableFix.version} needs ${m.unavailableFix.channel.startsWith('esm') ? 'Ubuntu Pro' : 'the subscription channel'} ${m.unavailableFix.channel})`;
+  switch (m.state) {
+    case 'will_not_fix':
+      return "(won't fix)";
+    case 'deferred':
+      return '(deferred)';
+    case 'under_investigation':
+      return '(under investigation)';
+    default:
+      return '(no fix)';
+  }
 }
 
 /** The table `scan` prints for people, with a summary and the verdict. */
@@ -96,9 +130,16 @@ export function reportTable(r: ScanReport): string {
   const out: string[] = [];
   const failing = new Set(r.verdict.violations);
   const allowed = new Map(r.verdict.allowed.map((a) => [a.match, a.entry]));
+  const ignored = new Set(r.verdict.ignored);
   const distro = r.result.distro ? `${r.result.distro.id}:${r.result.distro.release}` : 'no distro';
   const n = r.result.matches.length;
-  out.push(`${r.input.file} (${r.input.format}, ${distro}): ${r.result.packages} packages, ${n} ${n === 1 ? 'vulnerability' : 'vulnerabilities'}`);
+  out.push(`${r.input.file} (${r.input.format}, ${distro}${r.distroSource ? ` from ${r.distroSource}` : ''}): ${r.result.packages} packages, ${n} ${n === 1 ? 'vulnerability' : 'vulnerabilities'}`);
+  const pro = r.result.ubuntuPro;
+  if (pro) {
+    out.push(pro.enabled
+      ? `Ubuntu Pro: assumed (${pro.reason}): fixes in its ESM channels count as available`
+      : `Ubuntu Pro: not assumed (${pro.reason}): fixes published only in Ubuntu Pro are shown as needing it; pass --ubuntu-pro if this machine has it`);
+  }
   if (r.result.matches.length > 0) {
     out.push('');
     const rows = r.result.matches.map((m) => [
@@ -110,16 +151,19 @@ export function reportTable(r: ScanReport): string {
       cvssCell(m),
       m.kev ? 'KEV' : '',
       epssCell(m),
-      m.fixedVersion ?? '(no fix)',
-      m.group,
-      failing.has(m) ? 'FAIL' : allowed.has(m) ? 'allowed' : '',
+      fixText(m),
+      advisoryText(m),
+      m.module ? `${m.group} [${m.module}]` : m.group,
+      failing.has(m) ? 'FAIL' : allowed.has(m) ? 'allowed' : ignored.has(m) ? 'ignored' : '',
     ]);
-    out.push(...table(['PACKAGE', 'INSTALLED', 'MATCHED AS', 'VULNERABILITY', 'SEVERITY', 'CVSS', 'KEV', 'EPSS', 'FIXED IN', 'GROUP', 'POLICY'], rows));
+    out.push(...table(['PACKAGE', 'INSTALLED', 'MATCHED AS', 'VULNERABILITY', 'SEVERITY', 'CVSS', 'KEV', 'EPSS', 'FIXED IN', 'ADVISORY', 'GROUP', 'POLICY'], rows));
   }
   for (const e of r.enrichment ?? []) {
     if (!e.held) out.push(`note: the engine holds no ${e.group}: ${ENRICHMENT_NOTES[e.group] ?? 'its data is missing from the matches'}`);
     else if (e.stale) out.push(`warning: data for ${e.group} is stale (last update ${e.updatedAt ?? 'never'}); sync or import a newer bundle`);
   }
+  if (r.result.distro?.rebuild) out.push(`note: ${rebuildNote(r.result.distro.rebuild, r.result.distro.id, r.result.distro.release)}`);
+  if (ignored.size > 0) out.push(`note: ${ignored.size} will-not-fix or deferred ${ignored.size === 1 ? 'finding is' : 'findings are'} ignored by the policy (ignoreWontFix)`);
   if (r.skipped && r.skipped.length > 0) out.push(`note: ${r.skipped.length} input entries not scanned (${r.skipped[0]?.reason ?? ''}${r.skipped.length > 1 ? ', …' : ''}); --format json lists them`);
   for (const u of r.result.unchecked) out.push(`note: ${u.packages} ${u.packages === 1 ? 'package' : 'packages'} not checked: the engine holds no data for ${u.group}`);
   for (const a of r.dataAge ?? []) if (a.stale) out.push(`warning: data for ${a.group} is stale (last update ${a.updatedAt ?? 'never'}); sync or import a newer bundle`);
@@ -138,6 +182,7 @@ export function reportTable(r: ScanReport): string {
   const epss = v.policy.failOnEpss;
   if (epss) gates.push(`on EPSS ${[epss.score === undefined ? '' : `score >= ${epss.score}`, epss.percentile === undefined ? '' : `percentile >= ${epss.percentile}`].filter(Boolean).join(' or ')}`);
   const gate = gates.join(', ');
-  out.push('', `policy ${v.policy.source} ${gate}: ${v.pass ? 'PASS' : `FAIL (${v.violations.length} violations)`}${v.allowed.length > 0 ? `, ${v.allowed.length} allowed` : ''}`);
+  const ignoring = v.policy.ignoreWontFix ? ", ignoring won't-fix and deferred" : '';
+  out.push('', `policy ${v.policy.source} ${gate}${ignoring}: ${v.pass ? 'PASS' : `FAIL (${v.violations.length} violations)`}${v.allowed.length > 0 ? `, ${v.allowed.length} allowed` : ''}${v.ignored.length > 0 ? `, ${v.ignored.length} ignored` : ''}`);
   return out.join('\n');
 }

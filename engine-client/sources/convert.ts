@@ -137,7 +137,7 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
       // The Anchore ecosystem is the group's suffix (`python` of `github:python`): the names table has its scheme.
       const scheme = ecosystemByGroup(`github:${ecosystem}`)?.scheme ?? ecosystem;
       const ranges = f.range === NO_FIX ? null : rangeFromGithub(f.range);
-      return { package: f.name, scheme, state: fixed !== null || ranges !== null ? 'fixed' : 'affected', fixed, ranges, versions: null, channel: null };
+      return { package: f.name, scheme, state: fixed !== null || ranges !== null ? 'fixed' : 'affected', fixed, ranges, versions: null, channel: null, module: null };
     });
     return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected, cpes: [] };
   }
@@ -158,7 +158,7 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
     const state = f.Version === NO_FIX
       ? (f.VendorAdvisory?.NoAdvisory ? 'will_not_fix' : 'affected')
       : f.Version === '0' ? 'not_affected' : 'fixed';
-    return { package: f.Name, scheme: f.VersionFormat, state, fixed: state === 'fixed' ? f.Version : null, ranges: null, versions: null, channel: null };
+    return { package: f.Name, scheme: f.VersionFormat, state, fixed: state === 'fixed' ? f.Version : null, ranges: null, versions: null, channel: null, module: null };
   });
   return { id: v.Name, deleted: false, severity: v.Severity, link: v.Link ?? null, doc, affected, cpes: [] };
 }

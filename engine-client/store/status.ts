@@ -61,9 +61,10 @@ export async function lookupAffected(sql: Sql, group: string, packageNames: read
   if (packageNames.length === 0) return [];
   const names = [...new Set(packageNames)];
   const rows = await sql<AffectedRow[]>`
-    select group_name as "group", vuln_id as "vulnId", package, scheme, state, fixed, ranges, versions, channel, severity, link
+    select group_name as "group", vuln_id as "vulnId", package, scheme, state, fixed, ranges, versions, channel, module, severity, link
     from affected
     where group_name = ${group} and package_key = any(${sql.array(names)}::text[])
     order by package collate "C", vuln_id collate "C", pos`;
-  return [...rows];
+  // Rows outside modules (all but some Red Hat ones) leave `module` out rather than carry a null.
+  return rows.map(({ module, ...rest }) => (module === null || module === undefined ? rest : { ...rest, module }));
 }

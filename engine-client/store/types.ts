@@ -20,6 +20,8 @@ export interface AffectedRow {
   versions: string[] | null;
   /** The subscription channel a fix is published in (Ubuntu Pro `esm-infra`); null for the public archive. */
   channel: string | null;
+  /** The Red Hat module stream (`nodejs:18`) the entry is limited to; null (or absent) outside modules. */
+  module?: string | null;
   severity: Severity;
   link: string | null;
 }

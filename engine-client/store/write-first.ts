@@ -7,7 +7,7 @@
  * COPY at a time). Tombstones in the snapshot name ids the group does not hold: counted, not written.
  *
  * The primary key is deferred during the COPY, so a repeated id (a broken source) is reported by
- * SET CONSTRAINTS ... IMMEDIATE, naming it, and the transaction rolls back (migration 004 says why
+ * SET CONSTRAINTS ... IMMEDIATE, naming it, and the transaction rolls back (migration 005 says why
  * the COPY itself must not fail at its end).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -28,7 +28,7 @@ const json = (v: unknown): string => (v === null ? NULL : copyEscape(JSON.string
 /** COPYs a spooled file (COPY text format) into a table. */
 async function copyFile(tx: Tx, file: string, into: 'affected' | 'cpe_targets'): Promise<void> {
   const target = into === 'affected'
-    ? await tx`copy affected (group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, severity, link) from stdin`.writable()
+    ? await tx`copy affected (group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, module, severity, link) from stdin`.writable()
     : await tx`copy cpe_targets (group_name, vuln_id, part, vendor, product) from stdin`.writable();
   await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), target);
 }
@@ -63,7 +63,7 @@ export async function writeFirst(tx: Tx, input: GroupWrite): Promise<WriteResult
             if (a === undefined) continue;
             await affectedOut.write(
               `${g}\t${id}\t${i + 1}\t${copyEscape(a.package)}\t${copyEscape(packageKey(group, a.package))}\t${copyEscape(a.scheme)}\t${a.state}\t` +
-                `${text(a.fixed)}\t${json(a.ranges)}\t${json(a.versions)}\t${text(a.channel)}\t${c.severity}\t${link}\n`,
+                `${text(a.fixed)}\t${json(a.ranges)}\t${json(a.versions)}\t${text(a.channel)}\t${text(a.module)}\t${c.severity}\t${link}\n`,
             );
           }
           for (const t of c.cpes) await cpeOut.write(`${g}\t${id}\t${copyEscape(t.part)}\t${copyEscape(t.vendor)}\t${copyEscape(t.product)}\n`);

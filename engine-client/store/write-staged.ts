@@ -8,7 +8,7 @@
  *    are rewritten, expanded from the staged arrays in SQL. Unchanged records are not touched.
  *
  * Updates and inserts are two statements rather than ON CONFLICT, which cannot use the deferrable
- * primary key (migration 004); the caller holds the group's lock, so no other writer interleaves.
+ * primary key (migration 005); the caller holds the group's lock, so no other writer interleaves.
  */
 import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
 import type { Tx } from './db.ts';
@@ -99,9 +99,9 @@ export async function writeStaged(tx: Tx, input: GroupWrite): Promise<WriteResul
   await tx`delete from affected a using engine_changed c where a.group_name = ${group} and a.vuln_id = c.id`;
   await tx`delete from cpe_targets t using engine_changed c where t.group_name = ${group} and t.vuln_id = c.id`;
   await tx`
-    insert into affected (group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, severity, link)
+    insert into affected (group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, module, severity, link)
     select ${group}, f.id, e.pos::int, e.entry->>'package', e.entry->>'key', e.entry->>'scheme', e.entry->>'state', e.entry->>'fixed',
-           nullif(e.entry->'ranges', 'null'::jsonb), nullif(e.entry->'versions', 'null'::jsonb), e.entry->>'channel', f.severity, f.link
+           nullif(e.entry->'ranges', 'null'::jsonb), nullif(e.entry->'versions', 'null'::jsonb), e.entry->>'channel', e.entry->>'module', f.severity, f.link
     from engine_changed c join engine_final f on f.id = c.id
     cross join lateral jsonb_array_elements(f.affected) with ordinality as e(entry, pos)`;
   await tx`

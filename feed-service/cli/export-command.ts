@@ -1,4 +1,4 @@
-/** `airfeed export grype --out DIR` and `airfeed outputs`. */
+/** `airfeed export grype --out DIR`, `airfeed export osv --out DIR` and `airfeed outputs`. */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { terminalProgress } from '../../drivers/_framework/cli/progress.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { buildGrypeDatabase, type BuildResult } from '../outputs/grype/build.ts';
 import { LATEST_FILE, MODEL_DIR } from '../outputs/grype/package.ts';
+import { buildOsvExport, CSV_FILE, ECOSYSTEMS_FILE, type OsvExportResult, ZIP_FILE } from '../outputs/osv/build.ts';
 import { listOutputs } from '../storage/outputs.ts';
 import { withContext } from './context.ts';
 
@@ -42,6 +43,44 @@ export async function exportGrype(run: (dir: string) => Promise<BuildResult>, ou
   }
 }
 
+/**
+ * Builds into a scratch directory inside `out`, then moves each ecosystem's files into place, the
+ * top-level modified_id.csv after them and ecosystems.txt last (renames), so a reader that starts
+ * from ecosystems.txt finds every file it lists complete. Ecosystem directories of earlier exports
+ * that this one no longer holds are removed afterwards.
+ */
+export async function exportOsv(run: (dir: string) => Promise<OsvExportResult>, out: string): Promise<OsvExportResult> {
+  await fs.mkdir(out, { recursive: true });
+  const scratch = await fs.mkdtemp(path.join(out, '.airfeed-osv-'));
+  try {
+    const result = await run(scratch);
+    const before = (await fs.readFile(path.join(out, ECOSYSTEMS_FILE), 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    for (const { name } of result.ecosystems) {
+      await fs.mkdir(path.join(out, name), { recursive: true });
+      for (const f of [ZIP_FILE, CSV_FILE]) await fs.rename(path.join(scratch, name, f), path.join(out, name, f));
+    }
+    await fs.rename(path.join(scratch, CSV_FILE), path.join(out, CSV_FILE));
+    await fs.rename(path.join(scratch, ECOSYSTEMS_FILE), path.join(out, ECOSYSTEMS_FILE));
+    const now = new Set(result.ecosystems.map((e) => e.name));
+    for (const eco of before) {
+      if (now.has(eco) || eco.includes('/') || eco.startsWith('.')) continue;
+      for (const f of [ZIP_FILE, CSV_FILE]) await fs.rm(path.join(out, eco, f), { force: true });
+      await fs.rmdir(path.join(out, eco)).catch(() => undefined);
+    }
+    return result;
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function outDir(dir: string): Promise<string> {
+  const out = path.resolve(dir);
+  await fs.mkdir(out, { recursive: true }).catch((err: unknown) => {
+    throw new AirfeedError('INPUT_INVALID', `--out ${out}: cannot create the directory: ${(err as Error).message}`, { cause: err });
+  });
+  return out;
+}
+
 export function registerExport(program: Command): void {
   const exp = program.command('export').description('write what other tools read, built from the store');
   exp
@@ -51,17 +90,14 @@ export function registerExport(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nThe database holds every enabled group grype output covers (Alpine today); its `built` time is the newest data\'s\n' +
+      '\nThe database holds every enabled group grype output covers (distro releases, language ecosystems, NVD, KEV, EPSS); its `built` time is the newest data\'s\n' +
         '(last successful sync, or the creation time of the imported bundle), so grype\'s age check measures the data.\n\n' +
         'Examples:\n  airfeed export grype --out /srv/grype\n' +
         '  GRYPE_DB_UPDATE_URL=http://mirror.example/grype grype db update   # with /srv/grype served there\n' +
         '  grype db import /srv/grype/v6/vulnerability-db_v6.1.9_*.tar.zst',
     )
     .action(async (flags: { out: string; json?: boolean }) => {
-      const out = path.resolve(flags.out);
-      await fs.mkdir(out, { recursive: true }).catch((err: unknown) => {
-        throw new AirfeedError('INPUT_INVALID', `--out ${out}: cannot create the directory: ${(err as Error).message}`, { cause: err });
-      });
+      const out = await outDir(flags.out);
       const { result, latest, archive } = await withContext(async (ctx) => {
         const progress = terminalProgress('grype');
         try {
@@ -89,9 +125,49 @@ export function registerExport(program: Command): void {
       );
     });
 
+  exp
+    .command('osv')
+    .description("write osv-scanner's offline databases as osv.dev lays them out: <out>/ecosystems.txt, <out>/<Ecosystem>/all.zip and modified_id.csv")
+    .requiredOption('-o, --out <dir>', 'directory to write into (created if missing); for osv-scanner: $OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY/osv-scanner')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nOne all.zip per OSV ecosystem the enabled groups hold (Alpine, Debian, Ubuntu, Red Hat as OSV names them, and the\n' +
+        'language ecosystems: npm, PyPI, Maven, Go, crates.io, RubyGems, NuGet, Packagist), each document the OSV view of\n' +
+        '/v2/vulnerabilities/<id>/osv. NVD and the enrichment feeds are not OSV ecosystems and are left out.\n\n' +
+        'Examples:\n  airfeed export osv --out /srv/osv\n' +
+        '  airfeed export osv --out ~/.cache/osv-scanner && OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY=~/.cache osv-scanner scan --offline-vulnerabilities -L package-lock.json',
+    )
+    .action(async (flags: { out: string; json?: boolean }) => {
+      const out = await outDir(flags.out);
+      const result = await withContext(async (ctx) => {
+        const progress = terminalProgress('osv');
+        try {
+          return await exportOsv((dir) => buildOsvExport(ctx.db.sql, dir, { progress }), out);
+        } finally {
+          progress.done();
+        }
+      });
+      if (flags.json) {
+        console.log(JSON.stringify({
+          out, ecosystems: result.ecosystems, files: result.files, dataSeq: result.dataSeq, built: result.built?.toISOString() ?? null,
+          records: result.records, documents: result.documents, withoutAffected: result.withoutAffected, groups: result.groups, unmapped: result.unmapped,
+        }));
+        return;
+      }
+      const bytes = result.files.reduce((s, f) => s + f.bytes, 0);
+      console.log(
+        `wrote ${path.join(out, ECOSYSTEMS_FILE)} and ${result.ecosystems.length} ecosystems (${mb(bytes)})\n` +
+          `  ${result.documents} OSV documents from ${result.records} records, data sequence ${result.dataSeq}\n` +
+          (result.unmapped.length > 0 ? `  not OSV ecosystems (left out): ${result.unmapped.join(', ')}\n` : '') +
+          '\n' +
+          table(['ECOSYSTEM', 'DOCUMENTS', 'ALL.ZIP'], result.ecosystems.map((e) => [e.name, e.documents, mb(result.files.find((f) => f.path === `${e.name}/${ZIP_FILE}`)?.bytes ?? 0)])),
+      );
+    });
+
   program
     .command('outputs')
-    .description('show when each output served by `airfeed serve` (the grype database) was last built, and from which data')
+    .description('show when each output served by `airfeed serve` (the grype database, the osv-scanner databases) was last built, and from which data')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
       const rows = await withContext((ctx) => listOutputs(ctx.db.sql));
@@ -100,7 +176,7 @@ export function registerExport(program: Command): void {
         return;
       }
       if (rows.length === 0) {
-        console.log('no output built yet: `airfeed serve` builds the grype database after the first sync or import (`airfeed export grype --out DIR` writes one now)');
+        console.log('no output built yet: `airfeed serve` builds the grype and osv-scanner databases after the first sync or import (`airfeed export grype|osv --out DIR` writes one now)');
         return;
       }
       console.log(

@@ -33,6 +33,8 @@ Routes:
   /v2/feeds, /v2/groups[/<group>[/records?after=<seq>&limit=<n>]], /v2/vulnerabilities/<id>
   /v2/admin/...                          enable/disable, trigger syncs, runs, events (admin bearer token)
   POST /v2/bundles, GET /v2/bundles      import a signed bundle (body: the .tar), import history (admin bearer token)
+  /grype/databases/v6/latest.json        grype's database listing and archive (GRYPE_DB_UPDATE_URL=http://<host>:<port>/grype/databases)
+  /osv/ecosystems.txt, /osv/<Ecosystem>/all.zip, /osv/<Ecosystem>/modified_id.csv   osv-scanner's offline databases
   /health, /ready                        liveness, readiness: anonymous, status only (details for an admin token)
   /metrics, /openapi.json, /docs         Prometheus, OpenAPI, Swagger UI (who may: AIRFEED_METRICS_ACCESS, AIRFEED_DOCS_ACCESS)
 
@@ -54,6 +56,8 @@ Environment:
                                       (default $AIRFEED_HOME/trusted-keys; --trust replaces it)
   AIRFEED_MAX_BUNDLE_BYTES            largest bundle upload accepted, in bytes (default ${DEFAULT_MAX_BUNDLE_BYTES} = ${formatBytes(DEFAULT_MAX_BUNDLE_BYTES)})
   AIRFEED_BUNDLE_SPOOL_DIR            where uploads are written while they are verified and imported (default: the OS temp dir)
+  AIRFEED_GRYPE, AIRFEED_OSV          build and serve grype's database / osv-scanner's databases: on (default) or off
+  AIRFEED_GRYPE_CHECK_SECONDS, AIRFEED_OSV_CHECK_SECONDS   how often to look for store changes made by other processes (default 60)
   plus AIRFEED_HOME, DATABASE_URL, AIRFEED_LOG_LEVEL as for every command
 
 Examples:

@@ -1,8 +1,8 @@
 /**
  * The feed service as a fastify app: built here, never listening (server.ts listens; tests use
  * `inject()`). Routes: /v1/service/feeds (Anchore), /v2 (native), /v2/admin, /v2/bundles (bundle
- * upload and history), /grype/databases/v6 (grype's database listing and archive), /health, /ready,
- * /metrics, /openapi.json and Swagger UI at /docs.
+ * upload and history), /grype/databases/v6 (grype's database listing and archive), /osv (osv-scanner's
+ * offline databases), /health, /ready, /metrics, /openapi.json and Swagger UI at /docs.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -19,9 +19,11 @@ import { registerExpectContinue } from './continue.ts';
 import { registerErrorHandling } from './errors.ts';
 import { grypeRoutes } from './grype.ts';
 import type { GrypePublisher } from '../outputs/grype/publisher.ts';
+import type { OsvPublisher } from '../outputs/osv/publisher.ts';
 import type { OutputsNotifier } from '../outputs/notifier.ts';
 import { createMetrics, registerHttpMetrics, type ServiceMetrics } from './metrics.ts';
 import { opsRoutes } from './ops.ts';
+import { osvRoutes } from './osv-export.ts';
 import { v1Routes } from './v1.ts';
 import { v2Routes } from './v2.ts';
 
@@ -43,6 +45,8 @@ export interface AppOptions {
   bundles?: BundleUploadOptions;
   /** The grype database publisher; without it, /grype/databases answers 503. */
   grype?: GrypePublisher;
+  /** The osv-scanner database publisher; without it, /osv answers 503. */
+  osv?: OsvPublisher;
   /** Told after a bundle upload was imported. */
   outputs?: OutputsNotifier;
   /** The drivers whose feeds are served (default: the registry); a feed's /v1 shape may come from its driver. */
@@ -117,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => adminRoutes(scope, { sql, auth, sync: options.sync }));
   await app.register(async (scope) => bundleRoutes(scope, { sql, auth, log, upload: options.bundles, outputs: options.outputs }));
   await app.register(async (scope) => grypeRoutes(scope, { auth, publisher: options.grype }));
+  await app.register(async (scope) => osvRoutes(scope, { auth, publisher: options.osv }));
   await app.register(async (scope) => opsRoutes(scope, { sql, metrics, auth, metricsAccess: options.auth.metricsAccess, docsAccess: options.auth.docsAccess }));
   await app.ready();
   return app;

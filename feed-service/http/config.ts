@@ -62,15 +62,21 @@ export interface ServiceConfig {
   bundles: BundleConfig;
   /** The drivers' settings (config file and environment), handed to their syncs. */
   settings: DriverSettings;
-  grype: GrypeConfig;
+  grype: OutputConfig;
+  /** osv-scanner's offline databases at /osv (AIRFEED_OSV=off to stop). */
+  osv: OutputConfig;
 }
 
-export interface GrypeConfig {
-  /** Build and serve grype's database at /grype/databases (AIRFEED_GRYPE=off to stop). */
+/** An output built from the store and served (grype's database, the osv-scanner export). */
+export interface OutputConfig {
+  /** Build and serve it (AIRFEED_GRYPE / AIRFEED_OSV `off` to stop). */
   enabled: boolean;
   /** How often the service checks whether the store moved without telling it (a CLI sync or import in another process). */
   checkSeconds: number;
 }
+
+/** grype's database at /grype/databases. */
+export type GrypeConfig = OutputConfig;
 
 /** Default seconds between checks for store changes made by other processes. */
 export const DEFAULT_GRYPE_CHECK_SECONDS = 60;
@@ -112,6 +118,8 @@ const Env = z.object({
   AIRFEED_DOCS_ACCESS: z.enum(ACCESS_LEVELS).optional(),
   AIRFEED_GRYPE: z.enum(['on', 'off']).optional(),
   AIRFEED_GRYPE_CHECK_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).optional(),
+  AIRFEED_OSV: z.enum(['on', 'off']).optional(),
+  AIRFEED_OSV_CHECK_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).optional(),
 });
 
 export { driverEnvName } from '../config.ts';
@@ -213,5 +221,6 @@ export async function loadServiceConfig(drivers: readonly Driver[], flags: Serve
     bundles,
     settings,
     grype: { enabled: e.AIRFEED_GRYPE !== 'off', checkSeconds: e.AIRFEED_GRYPE_CHECK_SECONDS ?? DEFAULT_GRYPE_CHECK_SECONDS },
+    osv: { enabled: e.AIRFEED_OSV !== 'off', checkSeconds: e.AIRFEED_OSV_CHECK_SECONDS ?? DEFAULT_GRYPE_CHECK_SECONDS },
   };
 }

@@ -41,7 +41,7 @@ export function createMetrics(sql: Sql, log: Logger): ServiceMetrics {
 
   const outputBuilds = new client.Counter({
     name: 'airfeed_output_builds_total',
-    help: 'Output (grype database) builds by this process, by outcome: built, failed, empty (no data left to build from)',
+    help: 'Output builds (grype database, osv-scanner export) by this process, by outcome: built, failed, empty (no data left to build from)',
     labelNames: ['output', 'outcome'],
     registers: [registry],
   });
@@ -113,7 +113,7 @@ export function createMetrics(sql: Sql, log: Logger): ServiceMetrics {
 
   new client.Gauge({
     name: 'airfeed_output_last_build_timestamp_seconds',
-    help: 'When each output (grype) was last built successfully, by any process (Unix time)',
+    help: 'When each output (grype, osv) was last built successfully, by any process (Unix time)',
     labelNames: ['output'],
     registers: [registry],
     async collect() {
@@ -123,7 +123,7 @@ export function createMetrics(sql: Sql, log: Logger): ServiceMetrics {
   });
   new client.Gauge({
     name: 'airfeed_output_data_timestamp_seconds',
-    help: "The data time written into each output (grype's `built`): the newest data it holds (Unix time)",
+    help: "The data time of each output (grype's `built`; for osv the same): the newest data it holds (Unix time)",
     labelNames: ['output'],
     registers: [registry],
     async collect() {
@@ -143,7 +143,7 @@ export function createMetrics(sql: Sql, log: Logger): ServiceMetrics {
   });
   new client.Gauge({
     name: 'airfeed_output_bytes',
-    help: 'Size of each output as published (the grype archive)',
+    help: 'Size of each output as published (the grype archive; every file of the osv export)',
     labelNames: ['output'],
     registers: [registry],
     async collect() {

@@ -1,6 +1,6 @@
 /**
  * "The data changed": the one hook between what changes the store (a sync run, a bundle import)
- * and what is built from it (the grype database today, an osv-scanner export later). Producers
+ * and what is built from it (the grype database, the osv-scanner databases). Producers
  * call it after their change is committed; consumers decide for themselves whether anything they
  * build is affected (each compares what it read last time), so a spurious call costs one query.
  */

@@ -3,10 +3,12 @@
  * `buildGrypeDatabase`, each build in a child process so its peak RSS is its own, for
  *
  * 1. all real Alpine data (../shared/realdata/alpine/secdb-2024-12-31, synced first; skipped when absent);
- * 2. the same plus BENCH_RECORDS (default 300,000) synthetic NVD-sized records (scripts/bench/synthetic.ts).
- *    Until the NVD mapping exists (record schema v2), the synthetic group is an Alpine-driver group
- *    (`alpine:3.99`): its records carry NVD's description, reference and CVSS sizes, so the blobs
- *    written are NVD-sized, while the handles are distro package handles;
+ * 2. the same plus BENCH_RECORDS (default 300,000) synthetic records of `nvdv2:cves` as the NVD driver
+ *    writes them, with CPE configurations in NVD's proportions (scripts/bench/synthetic.ts), mapped to
+ *    affected CPE handles;
+ * 3. everything at hand: the same plus the real KEV catalog (kev driver), the real Go, RustSec and GHSA
+ *    OSV documents in their `github:*` groups, and BENCH_RECORDS synthetic EPSS scores (the drivers
+ *    of Debian, Ubuntu, Red Hat, NVD and EPSS are not on main yet: their real data is not in this row);
  *
  * next to the floor on the same machine: `psql COPY (select group_name, id, doc from records …) TO`
  * a file, the same rows in the same order the build reads.
@@ -25,6 +27,9 @@ import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { dropDatabase, ensureDatabase } from '../../drivers/_framework/pg/embedded.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
+import { kev } from '../../drivers/kev/index.ts';
+import type { VulnRecord } from '../../drivers/_framework/record.ts';
+import { fromOsv } from '../../drivers/_framework/shapes/osv-in.ts';
 import { buildGrypeDatabase } from '../../feed-service/outputs/grype/build.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
@@ -32,11 +37,20 @@ import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
 import { benchServer } from './server.ts';
-import { syntheticRecords, toAsync } from './synthetic.ts';
+import { syntheticEpssRecords, syntheticNvdRecords, toAsync } from './synthetic.ts';
 
 const self = fileURLToPath(import.meta.url);
-const REALDATA = path.resolve(path.dirname(self), '../../../shared/realdata/alpine/secdb-2024-12-31');
-const SYNTHETIC = 'alpine:3.99';
+const SHARED = path.resolve(path.dirname(self), '../../../shared/realdata');
+const REALDATA = path.join(SHARED, 'alpine/secdb-2024-12-31');
+const KEV_DIR = path.join(SHARED, 'kev/cisa-kev-2025-08-25');
+const OSV_SETS: [string, string][] = [['osv/govulndb-osv/data', 'github:go'], ['osv/rustsec-osv/data/crates', 'github:rust'], ['osv/ghsa-sample', 'github:java']];
+
+/** The OSV documents of a directory as the OSV driver stores them. */
+async function* osvRecords(dir: string, group: string): AsyncGenerator<VulnRecord> {
+  for (const f of (await fs.readdir(dir)).filter((x) => x.endsWith('.json')).sort()) {
+    yield fromOsv(JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as unknown, { group, provenance: { driver: 'osv', source: f } });
+  }
+}
 
 interface Measure {
   seconds: number;
@@ -46,6 +60,9 @@ interface Measure {
   archiveBytes: number;
   vulnerabilities: number;
   affectedPackages: number;
+  affectedCpes: number;
+  kev: number;
+  epss: number;
   blobs: number;
 }
 
@@ -62,6 +79,9 @@ async function child(url: string, dir: string): Promise<void> {
       archiveBytes: r.archiveBytes,
       vulnerabilities: r.counts.vulnerabilities,
       affectedPackages: r.counts.affectedPackages,
+      affectedCpes: r.counts.affectedCpes,
+      kev: r.counts.kev,
+      epss: r.counts.epss,
       blobs: r.counts.blobs,
     };
     process.stdout.write(`${JSON.stringify(m)}\n`);
@@ -118,11 +138,33 @@ async function orchestrate(): Promise<void> {
     } else {
       notes.push(`real Alpine data absent (${REALDATA}): its row is skipped`);
     }
-    process.stderr.write(`bench: loading ${n.toLocaleString('en')} synthetic NVD-sized records …\n`);
-    await registerGroups(sql, 'alpine', 'vulnerabilities', [{ name: SYNTHETIC, description: 'synthetic benchmark group' }]);
-    await applyGroup(sql, { group: SYNTHETIC, complete: true, records: toAsync(syntheticRecords(n, SYNTHETIC)) }, { spoolDir: work });
-    await sql`update groups set last_success = '2024-12-31T00:00:00Z' where name = ${SYNTHETIC}`;
-    await build(`Alpine + ${n.toLocaleString('en')} synthetic`);
+    process.stderr.write(`bench: loading ${n.toLocaleString('en')} synthetic NVD records …\n`);
+    await registerGroups(sql, 'nvd', 'nvdv2', [{ name: 'nvdv2:cves', description: 'synthetic benchmark group' }]);
+    await applyGroup(sql, { group: 'nvdv2:cves', complete: true, records: toAsync(syntheticNvdRecords(n)) }, { spoolDir: work });
+    await sql`update groups set last_success = '2024-12-31T00:00:00Z' where name = 'nvdv2:cves'`;
+    await build(`Alpine + ${n.toLocaleString('en')} synthetic NVD`);
+
+    let extra = 0;
+    if (existsSync(KEV_DIR)) {
+      const report = await syncDriver(sql, kev, { home: path.join(work, 'home'), http: new HttpClient(), log: silentLogger, source: KEV_DIR });
+      if (report.status === 'failed') throw new Error(`kev sync failed: ${report.error ?? ''}`);
+      extra++;
+    } else notes.push(`real KEV catalog absent (${KEV_DIR}): not in the last row`);
+    for (const [rel, group] of OSV_SETS) {
+      const dir = path.join(SHARED, rel);
+      if (!existsSync(dir)) {
+        notes.push(`${dir} absent: ${group} not in the last row`);
+        continue;
+      }
+      await registerGroups(sql, 'osv', 'github', [{ name: group, description: 'real OSV data' }]);
+      await applyGroup(sql, { group, complete: true, records: osvRecords(dir, group) }, { spoolDir: work });
+      await sql`update groups set last_success = '2024-12-31T00:00:00Z' where name = ${group}`;
+      extra++;
+    }
+    await registerGroups(sql, 'epss', 'enrichment', [{ name: 'epss:scores', description: 'synthetic benchmark group' }]);
+    await applyGroup(sql, { group: 'epss:scores', complete: true, records: toAsync(syntheticEpssRecords(n)) }, { spoolDir: work });
+    await sql`update groups set last_success = '2024-12-31T00:00:00Z' where name = 'epss:scores'`;
+    await build(`+ KEV, Go/RustSec/GHSA, ${n.toLocaleString('en')} EPSS${extra === 0 ? ' (no real data)' : ''}`);
 
     const fmt = (x: number | null, d = 0): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en', { maximumFractionDigits: d }));
     const headers = ['data', 'records', 'seconds', 'records/s', 'db MB', 'tar.zst MB', 'ratio', 'peak RSS MB', 'COPY TO s', 'build/COPY'];
@@ -135,7 +177,9 @@ async function orchestrate(): Promise<void> {
     console.log(`airfeed grype bench — ${os.cpus().length} cores, node ${process.version}, ${process.env['DATABASE_URL'] ? 'DATABASE_URL server' : 'embedded PostgreSQL'}`);
     console.log(line(headers));
     for (const r of table) console.log(line(r));
-    for (const { label, m } of rows) console.log(`  ${label}: ${fmt(m.vulnerabilities)} vulnerability handles, ${fmt(m.affectedPackages)} affected package handles, ${fmt(m.blobs)} blobs`);
+    for (const { label, m } of rows) {
+      console.log(`  ${label}: ${fmt(m.vulnerabilities)} vulnerability handles, ${fmt(m.affectedPackages)} affected package handles, ${fmt(m.affectedCpes)} affected CPE handles, ${fmt(m.kev)} KEV, ${fmt(m.epss)} EPSS, ${fmt(m.blobs)} blobs`);
+    }
     for (const n2 of notes) console.log(`note: ${n2}`);
   } finally {
     await sql.end({ timeout: 5 });

@@ -63,9 +63,9 @@ describe('airfeed CLI', () => {
     const missing = await airfeed('sync', 'alpine', '--source', path.join(home, 'nope'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read mirror directory .*nope: it does not exist\n\s+what to do: Check the path/);
-    const badDriver = await airfeed('sync', 'debian');
+    const badDriver = await airfeed('sync', 'gentoo');
     expect(badDriver.code).toBe(1);
-    expect(badDriver.stderr).toMatch(/unknown driver "debian"; known drivers: alpine/);
+    expect(badDriver.stderr).toMatch(/unknown driver "gentoo"; known drivers: alpine, debian, kev, ubuntu/);
   });
 
   it('reports a group whose input vanished upstream, keeps it, lists it as stale, and un-stales it when it returns', async () => {

@@ -45,6 +45,12 @@ const noProgress = { phase: () => undefined, tick: () => undefined };
 const MATRIX: Record<string, { target: string; on404: 'error' | 'absent' }> = {
   // A branch the index lists without main.json is logged and skipped (drivers/alpine/fetch.ts).
   alpine: { target: 'v3.20/main.json', on404: 'absent' },
+  // The tracker JSON is required; a missing DSA/DLA list only costs advisories (drivers/debian/fetch.ts).
+  debian: { target: 'tracker/data/json', on404: 'error' },
+  // Red Hat's change list is what every run reads conditionally; without it the driver cannot tell what changed.
+  redhat: { target: 'changes.csv', on404: 'error' },
+  // The change index is what every run asks for first; a 404 there means the source does not publish the ecosystem (drivers/osv/fetch-http.ts).
+  osv: { target: 'npm/modified_id.csv', on404: 'absent' },
 };
 
 /** An autoindex-like listing of `dir` (`/`, `/v3.20/`) over the mirror's files, as nginx serves a mirror. */
@@ -137,7 +143,7 @@ describe.each(DRIVERS.map((d) => [d.id, d] as const))('driver %s conforms', (_id
   it('fetches from the mirror and parses deterministically into valid records', async () => {
     const workspace = path.join(home, 'ws');
     const fetched = await driver.fetch({
-      source: mirror ?? '', workspace, state: {}, settings: SettingValues.none(driver.id), http: new HttpClient(), log: silentLogger, progress: noProgress,
+      source: mirror ?? '', workspace, state: {}, settings: new SettingValues(driver.id, driver.settings ?? [], new Map()), http: new HttpClient(), log: silentLogger, progress: noProgress,
     });
     expect(JSON.parse(JSON.stringify(fetched.state))).toEqual(fetched.state);
     const listed = (await driver.groups(workspace)).map((g) => g.name);
@@ -151,7 +157,7 @@ describe.each(DRIVERS.map((d) => [d.id, d] as const))('driver %s conforms', (_id
     }
     expect(await parseAll(driver, workspace)).toEqual(parsed);
     const again = await driver.fetch({
-      source: mirror ?? '', workspace, state: fetched.state, settings: SettingValues.none(driver.id), http: new HttpClient(), log: silentLogger, progress: noProgress,
+      source: mirror ?? '', workspace, state: fetched.state, settings: new SettingValues(driver.id, driver.settings ?? [], new Map()), http: new HttpClient(), log: silentLogger, progress: noProgress,
     });
     expect(again.unchanged).toBe(true);
   });

@@ -19,6 +19,7 @@ import { REALDATA_ABSENT, REALDATA_ALPINE, realdataPresent } from '../helpers/al
 import { OSV_SCHEMA_ABSENT, osvSchemaPresent, osvValidator } from '../helpers/osv-schema.ts';
 import { skipUnless } from '../helpers/skip.ts';
 import { makeRecord } from '../helpers/records.ts';
+import { normalizeOsv as normalize } from '../helpers/osv-normalize.ts';
 
 const AT = '2025-01-02T03:04:05.123456Z';
 const live = { deleted: false, updatedAt: AT };
@@ -182,29 +183,6 @@ describe('the OSV view of every real Alpine record', skipUnless(realdataPresent 
     expect(failures.slice(0, 5)).toEqual([]);
   });
 });
-
-/** The normalization osv.ts documents: what OSV in → record → OSV out may change. */
-function normalize(doc: Record<string, unknown>): Record<string, unknown> {
-  const drop = (o: Record<string, unknown>, keys: string[]): void => {
-    for (const k of keys) {
-      const v = o[k];
-      if (v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)) delete o[k];
-    }
-  };
-  const out = structuredClone(doc);
-  out['schema_version'] = OSV_SCHEMA_VERSION;
-  drop(out, ['aliases', 'related', 'upstream', 'severity', 'affected', 'references', 'credits', 'summary', 'details', 'database_specific']);
-  if (Array.isArray(out['severity'])) {
-    const sev = out['severity'] as { type: string }[];
-    out['severity'] = [...sev.filter((s) => s.type.startsWith('CVSS_')), ...sev.filter((s) => !s.type.startsWith('CVSS_'))];
-  }
-  for (const a of (out['affected'] as Record<string, unknown>[] | undefined) ?? []) {
-    drop(a, ['versions', 'ecosystem_specific', 'database_specific']);
-    for (const r of (a['ranges'] as Record<string, unknown>[] | undefined) ?? []) drop(r, ['database_specific']);
-  }
-  for (const c of (out['credits'] as Record<string, unknown>[] | undefined) ?? []) drop(c, ['contact']);
-  return out;
-}
 
 const OSV_DIR = path.resolve(import.meta.dirname, '../../../shared/realdata/osv');
 

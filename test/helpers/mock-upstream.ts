@@ -178,7 +178,7 @@ export function describeStatusMatrix(options: StatusMatrixOptions): void {
 
     const fetch = (state: DriverState): Promise<FetchResult> =>
       options.driver.fetch({
-        source: `${origin}/`, workspace: ws, state, settings: SettingValues.none(options.driver.id), log: silentLogger,
+        source: `${origin}/`, workspace: ws, state, settings: new SettingValues(options.driver.id, options.driver.settings ?? [], new Map()), log: silentLogger,
         progress: { phase: () => undefined, tick: () => undefined },
         http: new HttpClient({ dispatcher: upstream.agent, retries: 2, baseDelayMs: 100, sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); } }),
       });

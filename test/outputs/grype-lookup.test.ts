@@ -1,10 +1,17 @@
 /**
  * The grype database finds what airfeed's engine finds, and nothing else: for Alpine data (the demo
- * mirror and the test fixture mirror) and for the engine's own fixture inventories, every installed
- * package is matched twice, by the engine's matcher over the store's records and by grype's lookup
- * (grype-lookup.ts) over the SQLite file, and the two must name the same vulnerabilities with the
- * same fixes. Installed versions are every fixed version any record names for the package, plus one
- * below all of them and one above, so each range is tried below, at and past its fix.
+ * mirror and the test fixture mirror), for the engine's own fixture inventories, and for every other
+ * distro group type (hand-written Debian 12 and unstable, Ubuntu 16.04 and 22.04, RHEL 9 records of
+ * every state), every installed package is matched twice, by the engine's matcher over the store's
+ * records and by grype's lookup (grype-lookup.ts) over the SQLite file, and the two must name the
+ * same vulnerabilities with the same fixes. Installed versions are every fixed version any record
+ * names for the package, plus one below all of them and one above, so each range is tried below, at
+ * and past its fix.
+ *
+ * What is compared is a machine on the plain release: fixes published only in a subscription channel
+ * (Ubuntu Pro, RHEL EUS) are grype's channel rows, which such a machine's lookup does not read, and
+ * module-stream entries are matched by the rpm matcher's modularity rules (checked on their own
+ * below); the engine's channel and module-stream matching belong to its own tests.
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
@@ -20,30 +27,46 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { tempDir } from '../helpers/mirror.ts';
 import { DEMO_MIRROR, openReadOnly, syncAlpine } from './grype-helpers.ts';
 import { grypeFindings, resolveOs } from './grype-lookup.ts';
+import { DEBIAN, putRecords, RHEL, UBUNTU } from './grype-records.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 
-/** The engine's lookup, answered from the feed service's records (what an engine synced from it holds). */
+/**
+ * The engine's lookup, answered from the feed service's records (what an engine synced from it holds),
+ * for a machine without subscription channels and outside module streams (see the module comment).
+ * An Ubuntu record read from Canonical's OSV (`UBUNTU-CVE-…`) is named by its upstream CVE, as grype
+ * names it; a live record marked withdrawn is what a driver would have made a tombstone.
+ */
 function storeLookup(sql: Sql): Lookup {
   return async (group, names) => {
     const rows = await sql<{ id: string; doc: string }[]>`select id, doc from records where group_name = ${group} and not deleted`;
     const wanted = new Set(names);
     const out: AffectedRow[] = [];
     for (const r of rows) {
-      const u = fromNormalized(JSON.parse(r.doc), group, r.id, r.doc);
+      const doc = JSON.parse(r.doc) as { upstream?: string[]; withdrawn: string | null; fixedIn: { channel?: string; moduleStream?: string }[] };
+      // Drivers turn a withdrawn advisory into a tombstone (an engine never holds it); grype-db drops a withdrawn Ubuntu record.
+      if (doc.withdrawn !== null) continue;
+      const plain = { ...doc, fixedIn: doc.fixedIn.filter((f) => f.channel === undefined && f.moduleStream === undefined) };
+      const u = fromNormalized(plain, group, r.id, r.doc);
       if (typeof u === 'string') throw new Error(u);
+      const vulnId = r.id.startsWith('UBUNTU-') && doc.upstream?.[0] ? doc.upstream[0] : r.id;
       for (const a of u.affected) {
-        if (wanted.has(a.package)) out.push({ group, vulnId: r.id, package: a.package, scheme: a.scheme, state: a.state, fixed: a.fixed, ranges: a.ranges, versions: a.versions, channel: a.channel, severity: u.severity, link: u.link });
+        if (wanted.has(a.package)) out.push({ group, vulnId, package: a.package, scheme: a.scheme, state: a.state, fixed: a.fixed, ranges: a.ranges, versions: a.versions, channel: a.channel, severity: u.severity, link: u.link });
       }
     }
     return out;
   };
 }
 
-/** An os-release VERSION_ID for a group's release: a point release, or edge's alpha. */
-function versionId(release: string): string {
-  return release === 'edge' ? '3.21_alpha20240807' : `${release}.3`;
+/** An os-release VERSION_ID for a group's release: a point release, edge's alpha, Debian's major, Ubuntu's release, a RHEL minor. */
+function versionId(distro: Distro): string {
+  if (distro.id === 'alpine') return distro.release === 'edge' ? '3.21_alpha20240807' : `${distro.release}.3`;
+  if (distro.id === 'rhel') return `${distro.release}.4`;
+  return distro.release;
 }
+
+/** The syft type of a distro's packages and the engine's package kind. */
+const KINDS: Readonly<Record<string, 'apk' | 'deb' | 'rpm'>> = { alpine: 'apk', debian: 'deb', ubuntu: 'deb', rhel: 'rpm' };
 
 interface Compared {
   packages: number;
@@ -57,8 +80,8 @@ async function compare(sql: Sql, grype: Database.Database, inv: Inventory, distr
   const groups = await sql<{ name: string }[]>`select name from groups where enabled`;
   const engine = await matchInventory(inv, { lookup: storeLookup(sql), available: new Set(groups.map((g) => g.name)), distro });
   expect(engine.problems).toEqual([]);
-  const osIds = resolveOs(grype, distro.id, versionId(distro.release));
-  expect(osIds.length, `grype resolves ${distro.id} ${versionId(distro.release)} to an operating system`).toBeGreaterThan(0);
+  const osIds = resolveOs(grype, distro.id, versionId(distro));
+  expect(osIds.length, `grype resolves ${distro.id} ${versionId(distro)} to an operating system`).toBeGreaterThan(0);
   let matches = 0;
   let affected = 0;
   for (const pkg of inv.packages) {
@@ -67,7 +90,7 @@ async function compare(sql: Sql, grype: Database.Database, inv: Inventory, distr
       .map((m) => ({ id: m.vulnId, fix: m.fixedVersion }))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     const names = [pkg.name, ...(pkg.source ? [pkg.source.name] : [])];
-    const fromGrype = grypeFindings(grype, osIds, names, pkg.source?.version ?? pkg.version);
+    const fromGrype = grypeFindings(grype, osIds, names, pkg.source?.version ?? pkg.version, { ecosystem: KINDS[distro.id] ?? 'apk' });
     expect(fromGrype, `${pkg.name} ${pkg.version} (${pkg.location}) on ${distro.id}:${distro.release}`).toEqual(fromEngine);
     matches += fromEngine.length;
     if (fromEngine.length > 0) affected++;
@@ -76,7 +99,7 @@ async function compare(sql: Sql, grype: Database.Database, inv: Inventory, distr
 }
 
 /** One inventory per group: every package any record names, at every version any record names for it, and below and above them. */
-async function syntheticInventory(sql: Sql, group: string): Promise<Inventory> {
+async function syntheticInventory(sql: Sql, group: string, kind: 'apk' | 'deb' | 'rpm' = 'apk'): Promise<Inventory> {
   const fixes = await sql<{ package: string; version: string }[]>`
     select distinct f->>'package' as package, f->>'version' as version
     from records r, jsonb_array_elements(r.doc::jsonb->'fixedIn') f
@@ -87,9 +110,9 @@ async function syntheticInventory(sql: Sql, group: string): Promise<Inventory> {
   const packages: InstalledPackage[] = [];
   for (const { package: name } of inGroup) {
     const versions = new Set(['0', '9999.0-r0', ...fixes.filter((f) => f.package === name && f.version !== 'None').map((f) => f.version)]);
-    for (const version of [...versions].sort()) packages.push({ name, version, kind: 'apk', location: `${group}/${name}@${version}` });
+    for (const version of [...versions].sort()) packages.push({ name, version, kind, location: `${group}/${name}@${version}` });
   }
-  return { file: `synthetic ${group}`, format: 'apk-installed', packages };
+  return { file: `synthetic ${group}`, format: kind === 'apk' ? 'apk-installed' : kind === 'deb' ? 'dpkg-status' : 'rpm-qa', packages };
 }
 
 for (const [label, mirror] of [['demo mirror', DEMO_MIRROR], ['test fixture mirror', path.join(FIXTURES, 'alpine/mirror')]] as const) {
@@ -138,6 +161,57 @@ for (const [label, mirror] of [['demo mirror', DEMO_MIRROR], ['test fixture mirr
     });
   });
 }
+
+describe('grype lookup = engine match, Debian, Ubuntu and RHEL records of every state', () => {
+  let db: TestDb;
+  let grype: Database.Database;
+  beforeAll(async () => {
+    db = await createTestDb();
+    await putRecords(db.sql, 'debian', 'vulnerabilities', DEBIAN);
+    await putRecords(db.sql, 'ubuntu', 'vulnerabilities', UBUNTU);
+    await putRecords(db.sql, 'redhat', 'vulnerabilities', RHEL);
+    const dir = await tempDir('airfeed-grype-lookup-distros-');
+    await buildGrypeDatabase(db.sql, dir);
+    grype = openReadOnly(path.join(dir, 'vulnerability.db'));
+  });
+  afterAll(async () => {
+    grype.close();
+    await db.drop();
+  });
+
+  it('agrees for every package and version the records name, in every release', async () => {
+    const groups = await db.sql<{ name: string }[]>`select name from groups order by name`;
+    expect(groups.map((g) => g.name)).toEqual(['debian:12', 'debian:unstable', 'rhel:9', 'ubuntu:16.04', 'ubuntu:22.04']);
+    let total: Compared = { packages: 0, affected: 0, matches: 0 };
+    for (const { name } of groups) {
+      const [id = '', release = ''] = name.split(':');
+      const inv = await syntheticInventory(db.sql, name, KINDS[id]);
+      const c = await compare(db.sql, grype, inv, { id, release });
+      total = { packages: total.packages + c.packages, affected: total.affected + c.affected, matches: total.matches + c.matches };
+    }
+    expect(total.matches).toBeGreaterThan(15);
+    expect(total.affected).toBeLessThan(total.packages);
+  });
+
+  it('reads channel rows only for a host in the channel, and module streams by the rpm modularity qualifier', () => {
+    const pro = resolveOs(grype, 'ubuntu', '16.04').length;
+    expect(pro).toBe(1);
+    // The Pro fix is on the esm channel row: a plain 16.04 host sees "no fix yet", a Pro host the fix.
+    expect(grypeFindings(grype, resolveOs(grype, 'ubuntu', '16.04'), ['wolfssl'], '3.4.8+dfsg-1', { ecosystem: 'deb' })).toEqual([{ id: 'CVE-2014-2901', fix: null }]);
+    const esm = (grype.prepare("select id from operating_systems where name = 'ubuntu' and channel = 'esm'").all() as { id: number }[]).map((r) => r.id);
+    expect(grypeFindings(grype, esm, ['wolfssl'], '3.4.8+dfsg-1', { ecosystem: 'deb' })).toEqual([{ id: 'CVE-2014-2901', fix: '3.4.8+dfsg-1ubuntu0.1~esm1' }]);
+    expect(grypeFindings(grype, esm, ['wolfssl'], '3.4.8+dfsg-1ubuntu0.1~esm1', { ecosystem: 'deb' })).toEqual([]);
+    // RHEL 9.4 reads the major's rows; an EUS 9.0 host its channel's.
+    const eus = (grype.prepare("select id from operating_systems where name = 'redhat' and channel = 'eus' and minor_version = '0'").all() as { id: number }[]).map((r) => r.id);
+    expect(grypeFindings(grype, eus, ['curl'], '0:7.76.1-19.el9_0.3', { ecosystem: 'rpm' })).toEqual([{ id: 'CVE-2023-38545', fix: '0:7.76.1-19.el9_0.4' }]);
+    expect(grypeFindings(grype, resolveOs(grype, 'rhel', '9.4'), ['curl'], '0:7.76.1-19.el9_0.4', { ecosystem: 'rpm' })).toEqual([{ id: 'CVE-2023-38545', fix: '0:7.76.1-26.el9_3.2' }]);
+    // nodejs from the nodejs:18 module stream, from outside any module, from the nodejs:16 stream (will not be fixed).
+    const rhel = resolveOs(grype, 'rhel', '9.4');
+    expect(grypeFindings(grype, rhel, ['nodejs'], '1:18.19.0-1.module+el9.3.0+21000+0', { ecosystem: 'rpm', module: 'nodejs:18' })).toEqual([{ id: 'CVE-2024-22019', fix: '1:18.19.1-1.module+el9.3.0+21388+b7f6bb4f' }]);
+    expect(grypeFindings(grype, rhel, ['nodejs'], '1:16.20.2-4.el9_3', { ecosystem: 'rpm' })).toEqual([]);
+    expect(grypeFindings(grype, rhel, ['nodejs'], '1:16.20.2-4.el9_3', { ecosystem: 'rpm', module: 'nodejs:16' })).toEqual([{ id: 'CVE-2024-22019', fix: null }]);
+  });
+});
 
 describe('grype lookup, the parts that decide an operating system', () => {
   let db: TestDb;

@@ -9,12 +9,16 @@
  * 2. Operating systems: name (or release_id) equal, ignoring case; label against codename or
  *    label_version; channel empty; then the most specific version match that exists: major and
  *    minor, else major with an empty minor, else major with any minor.
- * 3. Packages by name (ignoring case) and ecosystem `apk`; for an Alpine package grype asks for its
- *    own name and its origin (upstream) name.
+ * 3. Packages by name (ignoring case) and ecosystem (`apk`, `deb`, `rpm`); for a distro package
+ *    grype asks for its own name and its source (origin, `Source:`, source rpm) name.
  * 4. A handle matches when any blob range's constraint holds for the installed version: `< 1.2-r0`,
  *    conjunctions with `,`, alternatives with `||`, and the empty constraint (every version). A
  *    version that cannot be compared (`1.11-20-r0` is no apk version) makes the range fail to
  *    evaluate, which grype's matcher skips: no finding, as the engine reports no match for it either.
+ * 5. rpm handles carry `rpm_modularity`: `""` holds for a package built outside any module, a
+ *    stream (`nodejs:18`) for a package of that module stream only.
+ * 6. An unaffected handle of the same vulnerability and package whose range holds takes the
+ *    finding back (grype's not-affected suppression).
  */
 import type Database from 'better-sqlite3';
 import { compareVersions } from '../../drivers/_framework/versions/index.ts';
@@ -130,32 +134,62 @@ export interface GrypeFinding {
   fix: string | null;
 }
 
-/** The vulnerabilities grype's apk lookup finds for an installed package (name, origin, version) on `os` ids. */
-export function grypeFindings(db: Database.Database, osIds: number[], names: string[], version: string): GrypeFinding[] {
+interface BlobRange {
+  version: { type?: string; constraint?: string };
+  fix?: { version?: string; state?: string };
+}
+
+interface PackageBlobJson {
+  qualifiers?: { rpm_modularity?: string };
+  ranges?: BlobRange[];
+}
+
+/** grype range type → airfeed comparator. */
+const SCHEME: Readonly<Record<string, string>> = { apk: 'apk', dpkg: 'dpkg', deb: 'dpkg', rpm: 'rpm' };
+
+function holds(range: BlobRange, version: string): boolean {
+  try {
+    return satisfies(range.version.constraint ?? '', version, SCHEME[range.version.type ?? ''] ?? range.version.type ?? '');
+  } catch {
+    return false;
+  }
+}
+
+export interface LookupOptions {
+  /** The package's syft type: `apk` (default), `deb`, `rpm`. */
+  ecosystem?: string;
+  /** The rpm module stream the installed package was built in (`nodejs:18`); none for a package outside modules. */
+  module?: string;
+}
+
+/** The vulnerabilities grype's distro lookup finds for an installed package (its names, version) on `os` ids. */
+export function grypeFindings(db: Database.Database, osIds: number[], names: string[], version: string, options: LookupOptions = {}): GrypeFinding[] {
   if (osIds.length === 0) return [];
-  const rows = db.prepare(`
-    select v.name as id, b.value as blob from affected_package_handles a
+  const ecosystem = options.ecosystem ?? 'apk';
+  const query = (table: string): Database.Statement => db.prepare(`
+    select v.name as id, b.value as blob from ${table} a
     join packages p on p.id = a.package_id
     join vulnerability_handles v on v.id = a.vulnerability_id
     join blobs b on b.id = a.blob_id
-    where p.ecosystem = 'apk' collate nocase and p.name = ? collate nocase
+    where p.ecosystem = ? collate nocase and p.name = ? collate nocase
       and a.operating_system_id in (${osIds.map(() => '?').join(',')})`);
+  const affected = query('affected_package_handles');
+  const unaffected = query('unaffected_package_handles');
   const found = new Map<string, string | null>();
+  const cleared = new Set<string>();
   for (const name of new Set(names)) {
-    for (const r of rows.all(name, ...osIds) as { id: string; blob: string }[]) {
-      const blob = JSON.parse(r.blob) as { ranges?: { version: { type: string; constraint: string }; fix?: { version: string; state: string } }[] };
+    for (const r of affected.all(ecosystem, name, ...osIds) as { id: string; blob: string }[]) {
+      const blob = JSON.parse(r.blob) as PackageBlobJson;
+      const modularity = blob.qualifiers?.rpm_modularity;
+      if (modularity !== undefined && modularity !== (options.module ?? '') && !(options.module ?? '').startsWith(`${modularity}:`)) continue;
       for (const range of blob.ranges ?? []) {
-        let hit: boolean;
-        try {
-          hit = satisfies(range.version.constraint, version, range.version.type);
-        } catch {
-          hit = false;
-        }
-        if (hit) {
-          if (!found.has(r.id)) found.set(r.id, range.fix?.state === 'fixed' ? range.fix.version : null);
-        }
+        if (holds(range, version) && !found.has(r.id)) found.set(r.id, range.fix?.state === 'fixed' ? (range.fix.version ?? null) : null);
       }
     }
+    for (const r of unaffected.all(ecosystem, name, ...osIds) as { id: string; blob: string }[]) {
+      const blob = JSON.parse(r.blob) as PackageBlobJson;
+      if ((blob.ranges ?? []).some((range) => holds(range, version))) cleared.add(r.id);
+    }
   }
-  return [...found].map(([id, fix]) => ({ id, fix })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...found].filter(([id]) => !cleared.has(id)).map(([id, fix]) => ({ id, fix })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

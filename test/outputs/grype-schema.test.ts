@@ -1,7 +1,9 @@
 /**
  * A built database against grype's published schema (../shared/grype-v6-schema, copied unchanged
  * from grype; absent in a fresh clone, then skipped): the DDL of the version `db_metadata` claims,
- * read back from `sqlite_master`, and every blob against the blob JSON Schema.
+ * read back from `sqlite_master`, and every blob against the blob JSON Schema — for a database of
+ * every source kind (the Alpine demo mirror and the hand-written Debian, Ubuntu, RHEL, language, NVD,
+ * KEV and EPSS records of grype-records.ts).
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -14,6 +16,7 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { skipUnless } from '../helpers/skip.ts';
 import { tempDir } from '../helpers/mirror.ts';
 import { DEMO_MIRROR, openReadOnly, SCHEMA_DIR, syncAlpine } from './grype-helpers.ts';
+import { putAll } from './grype-records.ts';
 
 const present = existsSync(SCHEMA_DIR);
 
@@ -47,6 +50,7 @@ describe("grype's published v6 schema", skipUnless(present, '../shared/grype-v6-
   beforeAll(async () => {
     db = await createTestDb();
     await syncAlpine(db.sql, DEMO_MIRROR);
+    await putAll(db.sql);
     dir = await tempDir('airfeed-grype-schema-');
     await buildGrypeDatabase(db.sql, dir);
   });
@@ -117,6 +121,10 @@ describe("grype's published v6 schema", skipUnless(present, '../shared/grype-v6-
       }
       const total = (built.prepare('select count(*) n from blobs').get() as { n: number }).n;
       expect(checked).toBeGreaterThanOrEqual(total);
+      // Every kind of handle is there to be checked.
+      for (const table of ['unaffected_package_handles', 'affected_cpe_handles', 'known_exploited_vulnerability_handles']) {
+        expect((built.prepare(`select count(*) n from ${table}`).get() as { n: number }).n, table).toBeGreaterThan(0);
+      }
       // A malformed blob is refused, so the check can fail.
       expect(kind('PackageBlob')({ ranges: [{ version: { type: 1 } }] })).toBe(false);
     } finally {

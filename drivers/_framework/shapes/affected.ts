@@ -8,7 +8,9 @@
  * - `ranges` (OSV) and `versions` (OSV's explicit list) are carried for the matcher to evaluate;
  * - `state` is kept: `not_affected` rows never match, the other non-fixed states match every version
  *   their ranges and versions allow (all of them when there are none);
- * - `channel` names a fix published only in a subscription channel (Ubuntu Pro, EUS).
+ * - `channel` names a fix published only in a subscription channel (Ubuntu Pro, EUS);
+ * - `module` is the Red Hat module stream (`nodejs:18`) an entry is limited to: the matcher matches
+ *   it only to packages built in that stream.
  */
 import { z } from 'zod';
 import { FixState, Range } from '../record.ts';
@@ -23,6 +25,8 @@ export interface AffectedEntry {
   ranges: Range[] | null;
   versions: string[] | null;
   channel: string | null;
+  /** The module stream (`nodejs:18`) the entry is limited to; null for packages outside modules. */
+  module: string | null;
 }
 
 const text = z.string().min(1);
@@ -38,6 +42,7 @@ export const AffectedInput = z.looseObject({
       ranges: z.array(Range).optional(),
       versions: z.array(text).optional(),
       channel: text.optional(),
+      moduleStream: text.optional(),
     }),
   ),
 });
@@ -53,5 +58,6 @@ export function affectedRows(r: AffectedInput): AffectedEntry[] {
     ranges: f.ranges && f.ranges.length > 0 ? f.ranges : null,
     versions: f.versions && f.versions.length > 0 ? f.versions : null,
     channel: f.channel ?? null,
+    module: f.moduleStream ?? null,
   }));
 }

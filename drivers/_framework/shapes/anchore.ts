@@ -116,7 +116,14 @@ export function toAnchoreVulnerability(r: VulnRecord, deleted: boolean): Anchore
   };
 }
 
-/** `>= 1.2.0 < 1.4.3 || >= 2.0.0 < 2.0.1` from OSV range events; `< fix` without ranges; `None` when nothing is fixed. */
+/**
+ * `>= 1.2.0 < 1.4.3 || >= 2.0.0 < 2.0.1` from OSV range events (GitHub's `vulnerableVersionRange`
+ * without its commas, as Anchore's feed served it): `introduced` `>=` (left out for `0`), `fixed`
+ * and `limit` `<`, `last_affected` `<=`, an `introduced` without an end `>= x` (`>= 0`: every
+ * version). GIT ranges (commits) are not versions and are left out. An entry with an explicit
+ * `versions` list and no version range is `= 1.0.0 || = 1.0.1` (GitHub's spelling of one version).
+ * Without either: `< fix`, or `None` when nothing is fixed.
+ */
 export function githubRange(f: FixedIn): string {
   const alternatives: string[] = [];
   for (const range of f.ranges ?? []) {
@@ -139,8 +146,21 @@ export function githubRange(f: FixedIn): string {
     // An introduced with no end: every later version is affected.
     if (lower !== undefined) alternatives.push(lower === '' ? '>= 0' : lower);
   }
+  if (alternatives.length === 0) for (const v of f.versions ?? []) alternatives.push(`= ${v}`);
   if (alternatives.length > 0) return alternatives.join(' || ');
   return f.state === 'fixed' && f.version !== undefined ? `< ${f.version}` : NO_FIX;
+}
+
+/**
+ * The advisory's page for /v1 `url` when the record has no `link`: GitHub's for `GHSA-…` (what
+ * Anchore's feed served), the database's own for the ids of the OSV databases airfeed reads
+ * (`GO-…` pkg.go.dev, `RUSTSEC-…` rustsec.org), osv.dev's for any other id (`PYSEC-…`, `MAL-…`).
+ */
+export function advisoryUrl(id: string): string {
+  if (id.startsWith('GHSA-')) return `https://github.com/advisories/${id}`;
+  if (id.startsWith('GO-')) return `https://pkg.go.dev/vuln/${id}`;
+  if (id.startsWith('RUSTSEC-')) return `https://rustsec.org/advisories/${id}.html`;
+  return `https://osv.dev/vulnerability/${encodeURIComponent(id)}`;
 }
 
 /** The `github` feed shape; a tombstone is a withdrawn advisory (withdrawn = when it was removed). */
@@ -154,7 +174,7 @@ export function toAnchoreGithub(r: VulnRecord, deleted: boolean, updatedAt: stri
       namespace: r.namespace,
       Severity: r.severity,
       Summary: r.title ?? r.description,
-      url: r.link ?? `https://github.com/advisories/${r.id}`,
+      url: r.link ?? advisoryUrl(r.id),
       CVE: cves,
       Metadata: { ...r.metadata, CVE: cves },
       withdrawn,

@@ -10,6 +10,11 @@
  *   `{"ranges":[{"version":{"type":"apk","constraint":"< 1.2.3-r0"},"fix":{"version":"1.2.3-r0","state":"fixed"}}]}`
  * - KnownExploitedVulnerabilityBlob, one per KEV handle: `{"cve":"CVE-2021-44228","vendor_project":"Apache",…}`
  *
+ * Which fields are `omitempty` is read off the blob JSON Schema grype generates from those structs:
+ * a field it lists as `required` is written even when empty (`id`, `url`, `scheme`, `value`, `rank`,
+ * `cve`), every other one is left out when empty — also a fix's `version` and `state` and a range's
+ * `type` and `constraint`.
+ *
  * Blobs are stored once per distinct text (grype deduplicates them the same way), so the text must
  * be a pure function of its content: no clock, no map order.
  */
@@ -27,11 +32,17 @@ export interface CvssValue {
 }
 
 export interface Severity {
-  /** `CHMLN` (critical…negligible, as a lower-case word) or `CVSS`. */
-  scheme: 'CHMLN' | 'CVSS';
+  /**
+   * `CHMLN` (critical…negligible, as a lower-case word: the OS providers' severity), `CHML` (the
+   * GitHub provider's, which has no negligible) or `CVSS`.
+   */
+  scheme: 'CHMLN' | 'CHML' | 'CVSS';
   value: string | CvssValue;
   source?: string;
-  /** grype's free-form priority: 1 for the provider's own rating, 2 for CVSS, as grype-db ranks them. */
+  /**
+   * grype's free-form priority, as grype-db sets it per provider: OS providers 1 for their own rating
+   * and 2 for CVSS; NVD 1 for a Primary metric and 2 for a Secondary one; GitHub none (0).
+   */
   rank: number;
 }
 
@@ -124,7 +135,8 @@ function severity(s: Severity): Record<string, Json> {
 }
 
 function fix(f: Fix): Record<string, Json> {
-  const out: Record<string, Json> = { version: f.version, state: f.state };
+  // Version and state are `omitempty` in grype's Fix: a fix with no version is `{"state":"not-fixed"}`.
+  const out = ordered(['version', 'state'], f);
   const detail = f.detail && compact({
     available: f.detail.available && ordered(['date', 'kind'], f.detail.available),
     references: f.detail.references?.map(reference),
@@ -154,7 +166,8 @@ export function packageBlobText(b: PackageBlob): string {
   }
   if (b.ranges && b.ranges.length > 0) {
     out['ranges'] = b.ranges.map((r) => {
-      const range: Record<string, Json> = { version: { type: r.version.type, constraint: r.version.constraint } };
+      // Type and constraint are `omitempty` too: every version of a package is `"version":{"type":"dpkg"}`.
+      const range: Record<string, Json> = { version: ordered(['type', 'constraint'], r.version) };
       if (r.fix) range['fix'] = fix(r.fix);
       return range;
     });

@@ -1,6 +1,6 @@
 /**
  * Builds grype's database from airfeed's store into a directory: reads one snapshot (source.ts),
- * maps every record with its driver's mapping module, writes `vulnerability.db` (writer.ts) and
+ * maps every record with its group's mapping module (mappers.ts), writes `vulnerability.db` (writer.ts) and
  * packages it (package.ts). The directory then holds `vulnerability.db`, `import.json`, the
  * `.tar.zst` archive and `latest.json`; callers move the last two where grype fetches them.
  *
@@ -13,7 +13,8 @@ import { AirfeedError } from '../../../drivers/_framework/errors.ts';
 import { VulnRecord } from '../../../drivers/_framework/record.ts';
 import type { Progress } from '../../../drivers/_framework/types.ts';
 import type { Sql, Tx } from '../../storage/db.ts';
-import { mapperFor, providerOf } from './mappers.ts';
+import { type Mapping, mappingFor } from './mappers.ts';
+import type { GrypeEntry } from './model.ts';
 import { type PackagedDatabase, packageDatabase } from './package.ts';
 import { DB_FILE, SCHEMA_VERSION } from './schema.ts';
 import { readSourceState, type SourceState, streamRecords } from './source.ts';
@@ -22,7 +23,7 @@ import { GrypeWriter, type WriteCounts } from './writer.ts';
 /** `providers.processor`: what made the rows. */
 export const PROCESSOR = 'airfeed@0.1.0';
 /** `providers.version`: bumped when a mapping's output changes for the same records. */
-export const MAPPING_VERSION = '1';
+export const MAPPING_VERSION = '2';
 
 export interface BuildResult extends PackagedDatabase {
   schemaVersion: string;
@@ -82,11 +83,16 @@ async function writeAll(
   state: SourceState,
   progress: Progress,
 ): Promise<{ eldest: Date; groups: { name: string; records: number }[]; records: number }> {
-  const driverOf = new Map(state.groups.map((g) => [g.name, g.driver]));
+  const mappings = new Map<string, Mapping>();
+  for (const g of state.groups) {
+    const m = mappingFor(g.name);
+    if (m) mappings.set(g.name, m);
+  }
   // Providers first (their capture time is the newest freshness of their groups), so handles can name them.
   const captured = new Map<string, Date>();
   for (const g of state.groups) {
-    const p = providerOf(g.driver);
+    const p = mappings.get(g.name)?.provider;
+    if (p === undefined) continue;
     const fresh = g.fresh ?? state.built!;
     const prev = captured.get(p);
     if (!prev || fresh > prev) captured.set(p, fresh);
@@ -99,16 +105,21 @@ async function writeAll(
   const perGroup = new Map<string, number>();
   let records = 0;
   for await (const row of streamRecords(tx, state.groups.map((g) => g.name))) {
-    const driver = driverOf.get(row.group) ?? '';
+    const mapping = mappings.get(row.group);
     let record: VulnRecord;
     try {
       record = VulnRecord.parse(JSON.parse(row.doc));
     } catch (err) {
       throw new AirfeedError('OUTPUT_FAILED', `grype: record ${row.id} of group ${row.group} is not a valid record: ${(err as Error).message}`, { cause: err });
     }
-    const entry = mapperFor(driver)?.(record, driver);
+    let entry: GrypeEntry | null | undefined;
+    try {
+      entry = mapping?.map(record);
+    } catch (err) {
+      throw new AirfeedError('OUTPUT_FAILED', `grype: record ${row.id} of group ${row.group} cannot be mapped: ${(err as Error).message}`, { cause: err });
+    }
     if (entry) writer.addEntry(entry);
-    digests.get(providerOf(driver))?.update(`${row.group}\t${row.id}\t${row.hash}\n`);
+    if (mapping) digests.get(mapping.provider)?.update(`${row.group}\t${row.id}\t${row.hash}\n`);
     perGroup.set(row.group, (perGroup.get(row.group) ?? 0) + 1);
     records++;
     progress.tick(1);

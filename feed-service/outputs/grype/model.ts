@@ -36,8 +36,8 @@ export interface CpeRow {
   other: string;
 }
 
-/** grype's VulnerabilityStatus. */
-export type VulnerabilityStatus = 'active' | 'analyzing' | 'rejected' | 'disputed';
+/** grype's VulnerabilityStatus; `''` is its unknown status (NVD's Received and Deferred). */
+export type VulnerabilityStatus = 'active' | 'analyzing' | 'rejected' | 'disputed' | '';
 
 export interface VulnerabilityEntry {
   name: string;
@@ -60,22 +60,25 @@ export interface CpeHandle {
   blob: PackageBlob;
 }
 
-/** Everything one record contributes. */
+/**
+ * Everything one record contributes. `vulnerability` is null for the enrichment sources (KEV, EPSS),
+ * which grype keeps in tables of their own, keyed by CVE, with no vulnerability handle. The
+ * `vulnerability_aliases` rows are not listed here: the writer derives them from the vulnerability
+ * blob's `aliases`, as grype's store does (every alias but the name itself).
+ */
 export interface GrypeEntry {
-  /** The `providers.id` the vulnerability belongs to (vunnel's provider names: `alpine`, `nvd`, `github`, …). */
+  /** The `providers.id` the rows belong to (vunnel's provider names: `alpine`, `nvd`, `github`, `kev`, …). */
   provider: string;
-  vulnerability: VulnerabilityEntry;
+  vulnerability: VulnerabilityEntry | null;
   affectedPackages: PackageHandle[];
   unaffectedPackages: PackageHandle[];
   affectedCpes: CpeHandle[];
   unaffectedCpes: CpeHandle[];
-  /** `vulnerability_aliases`: the name and an upstream id of it (`GHSA-…` → `CVE-…`). */
-  aliases: { name: string; alias: string }[];
   cwes: { cve: string; cwe: string; source: string; type: string }[];
   kev: { cve: string; blob: KevBlob }[];
   epss: { cve: string; epss: number; percentile: number; date: string }[];
 }
 
-export function emptyEntry(provider: string, vulnerability: VulnerabilityEntry): GrypeEntry {
-  return { provider, vulnerability, affectedPackages: [], unaffectedPackages: [], affectedCpes: [], unaffectedCpes: [], aliases: [], cwes: [], kev: [], epss: [] };
+export function emptyEntry(provider: string, vulnerability: VulnerabilityEntry | null): GrypeEntry {
+  return { provider, vulnerability, affectedPackages: [], unaffectedPackages: [], affectedCpes: [], unaffectedCpes: [], cwes: [], kev: [], epss: [] };
 }

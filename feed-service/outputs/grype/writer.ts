@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { AirfeedError } from '../../../drivers/_framework/errors.ts';
 import { kevBlobText, packageBlobText, vulnerabilityBlobText } from './blobs.ts';
-import type { CpeRow, GrypeEntry, OsRow, PackageHandle, PackageRow } from './model.ts';
+import type { CpeRow, GrypeEntry, OsRow, PackageHandle, PackageRow, VulnerabilityEntry } from './model.ts';
 import { OS_OVERRIDES, PACKAGE_OVERRIDES } from './overrides.ts';
 import { DDL, SCHEMA } from './schema.ts';
 
@@ -44,6 +44,7 @@ export interface WriteCounts {
   kev: number;
   epss: number;
   cwes: number;
+  aliases: number;
 }
 
 /** `2024-12-31 00:00:00+00:00` (fractional seconds only when present), or null. */
@@ -67,7 +68,7 @@ export class GrypeWriter {
   private epssDate: string | null = null;
   readonly counts: WriteCounts = {
     vulnerabilities: 0, blobs: 0, affectedPackages: 0, unaffectedPackages: 0, affectedCpes: 0, unaffectedCpes: 0,
-    packages: 0, operatingSystems: 0, cpes: 0, kev: 0, epss: 0, cwes: 0,
+    packages: 0, operatingSystems: 0, cpes: 0, kev: 0, epss: 0, cwes: 0, aliases: 0,
   };
 
   constructor(readonly file: string) {
@@ -88,17 +89,17 @@ export class GrypeWriter {
     for (const ddl of DDL) db.exec(ddl);
     db.exec(`
       CREATE TEMP TABLE blob_ids (digest BLOB PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TEMP TABLE vuln_ids (name TEXT, provider TEXT, blob_id INTEGER, id INTEGER NOT NULL, PRIMARY KEY (name, provider, blob_id)) WITHOUT ROWID;
+      CREATE TEMP TABLE vuln_ids (digest BLOB PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
     `);
     const p = (s: string): Database.Statement => db.prepare(s);
     this.stmt = {
       blobFind: p('SELECT id FROM temp.blob_ids WHERE digest = ?'),
       blobInsert: p('INSERT INTO blobs (value) VALUES (?)'),
-      blobIndex: p('INSERT INTO temp.blob_ids (digest, id) VALUES (?, ?)'),
-      vulnFind: p('SELECT id FROM temp.vuln_ids WHERE name = ? AND provider = ? AND blob_id = ?'),
+      blobClaim: p('INSERT OR IGNORE INTO temp.blob_ids (digest, id) VALUES (?, ?)'),
+      vulnFind: p('SELECT id FROM temp.vuln_ids WHERE digest = ?'),
       vulnInsert: p(`INSERT INTO vulnerability_handles (name, status, published_date, modified_date, withdrawn_date, provider_id, blob_id)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      vulnIndex: p('INSERT INTO temp.vuln_ids (name, provider, blob_id, id) VALUES (?, ?, ?, ?)'),
+      vulnIndex: p('INSERT INTO temp.vuln_ids (digest, id) VALUES (?, ?)'),
       osInsert: p(`INSERT INTO operating_systems (name, release_id, major_version, minor_version, label_version, codename, channel, eol_date, eoas_date)
         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)`),
       pkgFind: p('SELECT id FROM packages WHERE ecosystem = ? COLLATE NOCASE AND name = ? COLLATE NOCASE'),
@@ -134,11 +135,13 @@ export class GrypeWriter {
   }
 
   private blobId(text: string): number {
+    // blobs.id is AUTOINCREMENT over inserts only, so the next id is known: claiming it in the index
+    // first makes a new blob cost one index insert and one row insert, and a repeated one a lookup.
     const digest = createHash('sha256').update(text).digest().subarray(0, 16);
-    const found = this.stmt['blobFind']!.get(digest) as { id: number } | undefined;
-    if (found) return found.id;
+    const next = this.counts.blobs + 1;
+    if (this.stmt['blobClaim']!.run(digest, next).changes === 0) return (this.stmt['blobFind']!.get(digest) as { id: number }).id;
     const id = Number(this.stmt['blobInsert']!.run(text).lastInsertRowid);
-    this.stmt['blobIndex']!.run(digest, id);
+    if (id !== next) throw new AirfeedError('OUTPUT_FAILED', `grype: blob ids out of step (${id}, expected ${next})`);
     this.counts.blobs++;
     return id;
   }
@@ -169,16 +172,26 @@ export class GrypeWriter {
     return Number(this.stmt['cpeInsert']!.run(...values).lastInsertRowid);
   }
 
-  private vulnerabilityId(e: GrypeEntry): number {
-    const v = e.vulnerability;
+  /**
+   * The handle of the entry's vulnerability, created once per (name, status, provider, blob, dates) as
+   * grype's store does (`addUniqueVulnerability`); its aliases are written with it. A modified time
+   * defaults to the published one (grype's store does the same, so date queries need no special case).
+   */
+  private vulnerabilityId(e: GrypeEntry, v: VulnerabilityEntry): number {
     const blob = this.blobId(vulnerabilityBlobText(v.blob));
-    const found = this.stmt['vulnFind']!.get(v.name, e.provider, blob) as { id: number } | undefined;
+    const published = sqliteTime(v.published);
+    const modified = sqliteTime(v.modified) ?? published;
+    const withdrawn = sqliteTime(v.withdrawn);
+    const digest = createHash('sha256').update(JSON.stringify([v.name, v.status, e.provider, blob, published, modified, withdrawn])).digest().subarray(0, 16);
+    const found = this.stmt['vulnFind']!.get(digest) as { id: number } | undefined;
     if (found) return found.id;
-    const id = Number(
-      this.stmt['vulnInsert']!.run(v.name, v.status, sqliteTime(v.published), sqliteTime(v.modified), sqliteTime(v.withdrawn), e.provider, blob).lastInsertRowid,
-    );
-    this.stmt['vulnIndex']!.run(v.name, e.provider, blob, id);
+    const id = Number(this.stmt['vulnInsert']!.run(v.name, v.status, published, modified, withdrawn, e.provider, blob).lastInsertRowid);
+    this.stmt['vulnIndex']!.run(digest, id);
     this.counts.vulnerabilities++;
+    // vulnerability_aliases: every alias of the blob but the name itself (a name → its upstream ids).
+    for (const alias of [...new Set(v.blob.aliases ?? [])].sort()) {
+      if (alias !== v.name && this.stmt['alias']!.run(v.name, alias).changes > 0) this.counts.aliases++;
+    }
     return id;
   }
 
@@ -193,14 +206,19 @@ export class GrypeWriter {
 
   addEntry(e: GrypeEntry): void {
     if (!this.providers.has(e.provider)) {
-      throw new AirfeedError('OUTPUT_FAILED', `grype: record ${e.vulnerability.name} names provider ${e.provider}, which the build did not register`);
+      throw new AirfeedError('OUTPUT_FAILED', `grype: record ${e.vulnerability?.name ?? e.kev[0]?.cve ?? e.epss[0]?.cve ?? ''} names provider ${e.provider}, which the build did not register`);
     }
-    const vuln = this.vulnerabilityId(e);
-    for (const h of e.affectedPackages) this.packageHandle('affectedPkg', vuln, h);
-    for (const h of e.unaffectedPackages) this.packageHandle('unaffectedPkg', vuln, h);
-    for (const h of e.affectedCpes) this.stmt['affectedCpe']!.run(vuln, this.cpeId(h.cpe), this.blobId(packageBlobText(h.blob)));
-    for (const h of e.unaffectedCpes) this.stmt['unaffectedCpe']!.run(vuln, this.cpeId(h.cpe), this.blobId(packageBlobText(h.blob)));
-    for (const a of e.aliases) this.stmt['alias']!.run(a.name, a.alias);
+    const handles = e.affectedPackages.length + e.unaffectedPackages.length + e.affectedCpes.length + e.unaffectedCpes.length;
+    if (e.vulnerability === null && handles > 0) {
+      throw new AirfeedError('OUTPUT_FAILED', `grype: an entry of provider ${e.provider} has package or CPE handles but no vulnerability`);
+    }
+    if (e.vulnerability !== null) {
+      const vuln = this.vulnerabilityId(e, e.vulnerability);
+      for (const h of e.affectedPackages) this.packageHandle('affectedPkg', vuln, h);
+      for (const h of e.unaffectedPackages) this.packageHandle('unaffectedPkg', vuln, h);
+      for (const h of e.affectedCpes) this.stmt['affectedCpe']!.run(vuln, this.cpeId(h.cpe), this.blobId(packageBlobText(h.blob)));
+      for (const h of e.unaffectedCpes) this.stmt['unaffectedCpe']!.run(vuln, this.cpeId(h.cpe), this.blobId(packageBlobText(h.blob)));
+    }
     for (const c of e.cwes) this.stmt['cwe']!.run(c.cve, c.cwe, c.source, c.type);
     for (const k of e.kev) this.stmt['kev']!.run(k.cve, this.blobId(kevBlobText(k.blob)));
     for (const s of e.epss) {

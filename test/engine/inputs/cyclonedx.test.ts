@@ -129,7 +129,7 @@ describe('CycloneDX details', () => {
       type: 'operating-system', name: 'rocky', version: '9.3',
       properties: [{ name: 'syft:distro:id', value: 'rocky' }, { name: 'syft:distro:idLike:0', value: 'rhel' }, { name: 'syft:distro:versionID', value: '9.3' }],
     };
-    expect(cyclonedxFromJson(bom([os]), 'r.json').distro).toStrictEqual({ id: 'rhel', release: '9' });
+    expect(cyclonedxFromJson(bom([os]), 'r.json').distro).toStrictEqual({ id: 'rhel', release: '9', rebuild: 'rocky' });
   });
 
   it('uses syft:package:type and group for a component without purl, and syft rpm properties', () => {

@@ -55,6 +55,18 @@ describe('dpkg status', () => {
     });
   });
 
+  it('counts packages whose files are unpacked as installed: triggers-pending, triggers-awaited, half-configured, unpacked', async () => {
+    await withTempDir(async (dir) => {
+      const stanza = (name: string, status: string) => [`Package: ${name}`, `Status: ${status}`, 'Version: 1.0-1', ''];
+      const text = [
+        ...stanza('a', 'install ok triggers-pending'), ...stanza('b', 'install ok triggers-awaited'),
+        ...stanza('c', 'install ok half-configured'), ...stanza('d', 'install ok unpacked'), ...stanza('e', 'install reinstreq half-installed'),
+      ].join('\n');
+      const f = await writeTemp(dir, 'status', text);
+      expect((await parseDpkgStatus(f)).packages.map((p) => p.name)).toEqual(['a', 'b', 'c', 'd']);
+    });
+  });
+
   it('reads CRLF line ends and field names in any case', async () => {
     await withTempDir(async (dir) => {
       const f = await writeTemp(dir, 'status', 'Package: zlib1g\r\nstatus: install ok installed\r\nSOURCE: zlib\r\nVersion: 1:1.2.13.dfsg-1\r\n');

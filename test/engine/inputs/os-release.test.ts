@@ -21,7 +21,7 @@ describe('os-release files', () => {
   });
 
   it('reads single quotes, escapes, comments and blank lines', () => {
-    expect(parseOsRelease("# comment\n\nID='centos'\nVERSION_ID=\"7\"\nPRETTY_NAME=\"Cent\\\"OS\\\" 7\"\n", 'f')).toStrictEqual({ id: 'rhel', release: '7' });
+    expect(parseOsRelease("# comment\n\nID='centos'\nVERSION_ID=\"7\"\nPRETTY_NAME=\"Cent\\\"OS\\\" 7\"\n", 'f')).toStrictEqual({ id: 'rhel', release: '7', rebuild: 'centos' });
   });
 
   it('rejects a line that is not KEY=value and an unterminated quote, naming file and line', async () => {
@@ -79,7 +79,7 @@ describe('--distro flag', () => {
     expect(parseDistroFlag('alpine:3.20.3')).toStrictEqual({ id: 'alpine', release: '3.20' });
     expect(parseDistroFlag('alpine:edge')).toStrictEqual({ id: 'alpine', release: 'edge' });
     expect(parseDistroFlag('debian:unstable')).toStrictEqual({ id: 'debian', release: 'unstable' });
-    expect(parseDistroFlag('rocky:9.4')).toStrictEqual({ id: 'rhel', release: '9' });
+    expect(parseDistroFlag('rocky:9.4')).toStrictEqual({ id: 'rhel', release: '9', rebuild: 'rocky' });
     expect(parseDistroFlag(' ubuntu:22.04 ')).toStrictEqual({ id: 'ubuntu', release: '22.04' });
   });
 

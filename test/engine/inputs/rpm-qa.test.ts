@@ -79,7 +79,7 @@ describe('plain rpm -qa (NEVRA)', () => {
   it('keeps an epoch written into a NEVRA and refuses an unknown arch', () => {
     expect(parseRpmQaLine('openssl-libs-1:3.0.7-27.el9.x86_64')).toStrictEqual({ name: 'openssl-libs', version: '1:3.0.7-27.el9' });
     expect(parseRpmQaLine('openssl-libs-3.0.7-27.el9')).toBe(
-      'line "openssl-libs-3.0.7-27.el9" is not NAME<TAB>EPOCH:VERSION-RELEASE<TAB>SOURCERPM or NAME-VERSION-RELEASE.ARCH',
+      'line "openssl-libs-3.0.7-27.el9" is not NAME<TAB>EPOCH:VERSION-RELEASE<TAB>SOURCERPM[<TAB>MODULARITYLABEL] or NAME-VERSION-RELEASE.ARCH',
     );
   });
 });
@@ -88,7 +88,7 @@ describe('malformed rpm -qa', () => {
   it('rejects a --qf line without the source rpm field, naming the line', async () => {
     const bad = fixture('rpm-qa-bad-fields.txt');
     const err = await rejection(parseInput(bad));
-    expect(err.message).toBe(`${bad}:4: line "openssl-libs\\t1:3.0.7-27.el9" is not NAME<TAB>EPOCH:VERSION-RELEASE<TAB>SOURCERPM or NAME-VERSION-RELEASE.ARCH`);
+    expect(err.message).toBe(`${bad}:4: line "openssl-libs\\t1:3.0.7-27.el9" is not NAME<TAB>EPOCH:VERSION-RELEASE<TAB>SOURCERPM[<TAB>MODULARITYLABEL] or NAME-VERSION-RELEASE.ARCH`);
     expect(err.details).toStrictEqual({ file: bad, line: 4 });
   });
 
@@ -101,7 +101,7 @@ describe('malformed rpm -qa', () => {
   it('rejects a line with a space in the name field', async () => {
     await withTempDir(async (dir) => {
       const f = await writeTemp(dir, 'rpms', 'bash\t0:5.1.8-9.el9\tbash-5.1.8-9.el9.src.rpm\nmy package\t0:1-1\tx-1-1.src.rpm\n');
-      expect((await rejection(parseRpmQa(f))).message).toBe(`${f}:2: line "my package\\t0:1-1\\tx-1-1.src.rpm" is not NAME<TAB>EPOCH:VERSION-RELEASE<TAB>SOURCERPM or NAME-VERSION-RELEASE.ARCH`);
+      expect((await rejection(parseRpmQa(f))).message).toBe(`${f}:2: line "my package\\t0:1-1\\tx-1-1.src.rpm" is not NAME<TAB>EPOCH:VERSION-RELEASE<TAB>SOURCERPM[<TAB>MODULARITYLABEL] or NAME-VERSION-RELEASE.ARCH`);
     });
   });
 });

@@ -8,7 +8,7 @@ import { defaultPolicy, evaluatePolicy, parseEpssFlag, parsePolicy, policyNeeds 
 function m(vulnId: string, severity: Severity, pkg = 'libcrypto3', matchedName = 'openssl'): Match {
   return {
     package: pkg, installedVersion: '1', kind: 'apk', matchedBy: 'package', matchedName, matchedVersion: '1', vulnId, severity,
-    severitySource: severity === 'Unknown' ? null : 'record', cvss: null, kev: null, epss: null, fixedVersion: '2', group: 'alpine:3.20', link: null, location: 'x',
+    severitySource: severity === 'Unknown' ? null : 'record', cvss: null, kev: null, epss: null, state: 'fixed', fixedVersion: '2', group: 'alpine:3.20', link: null, location: 'x',
   };
 }
 const now = new Date('2026-12-01T12:00:00Z');
@@ -74,6 +74,23 @@ describe('verdicts', () => {
     expect(v.expired.map((e) => e.id)).toEqual(['CVE-C']);
     expect(v.violations.map((x) => x.vulnId)).toEqual(['CVE-C']);
     expect(v.allowed.map((a) => a.match.vulnId)).toEqual(['CVE-H']);
+  });
+  it('ignoreWontFix leaves will-not-fix and deferred matches out of the verdict, reporting them as ignored', () => {
+    const states = [
+      { ...m('CVE-W', 'High'), state: 'will_not_fix' as const, fixedVersion: null },
+      { ...m('CVE-D', 'High'), state: 'deferred' as const, fixedVersion: null },
+      { ...m('CVE-A', 'High'), state: 'affected' as const, fixedVersion: null },
+      { ...m('CVE-F', 'High') },
+    ];
+    expect(evaluatePolicy(states, defaultPolicy(), now).violations.map((x) => x.vulnId)).toEqual(['CVE-W', 'CVE-D', 'CVE-A', 'CVE-F']);
+    const p = parsePolicy('ignoreWontFix: true\n', 'p');
+    const v = evaluatePolicy(states, p, now);
+    expect(v.violations.map((x) => x.vulnId)).toEqual(['CVE-A', 'CVE-F']);
+    expect(v.ignored.map((x) => x.vulnId)).toEqual(['CVE-W', 'CVE-D']);
+    expect(v.policy.ignoreWontFix).toBe(true);
+    // An allowlist entry still wins over the ignore rule.
+    const both = evaluatePolicy(states, parsePolicy('ignoreWontFix: true\nallowlist:\n  - {id: CVE-W, reason: accepted}\n', 'p'), now);
+    expect([both.allowed.map((a) => a.match.vulnId), both.ignored.map((x) => x.vulnId)]).toEqual([['CVE-W'], ['CVE-D']]);
   });
 });
 

@@ -36,6 +36,7 @@ function distroRecords(): VulnRecord[] {
       { package: 'libcrypto', versionScheme: 'apk', state: 'affected' },
       { package: 'py3-jinja2', versionScheme: 'apk', state: 'fixed', ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.1.5-r0' }] }], versions: ['3.1.3-r0'] },
       { package: 'busybox', versionScheme: 'apk', state: 'fixed', version: '1.36.1-r29', channel: 'esm-infra' },
+      { package: 'nodejs', versionScheme: 'rpm', state: 'fixed', version: '1:18.20.4-1.module+el9.4.0+22201+c5a2b5f9', moduleStream: 'nodejs:18' },
     ],
   };
   return [a, validateRecord(b), makeRecord(GROUP, 'CVE-2024-0003\ttab', '1.0-r0', 'pkg with spaces')];
@@ -65,7 +66,7 @@ async function write(sql: Sql, group: string, records: VulnRecord[], opts: { uni
 /** Everything either path writes, in one comparable value. */
 async function rows(sql: Sql): Promise<unknown> {
   const vulns = await sql`select group_name, id, severity, link, doc from vulnerabilities order by group_name, id`;
-  const affected = await sql`select group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, severity, link
+  const affected = await sql`select group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, module, severity, link
     from affected order by group_name, vuln_id, pos`;
   const cpes = await sql`select * from cpe_targets order by group_name, vuln_id, part, vendor, product`;
   const groups = await sql`select name, record_count, affected_count from groups order by name`;
@@ -85,7 +86,7 @@ beforeEach(async () => {
   for (const db of [first, staged]) await db.sql`truncate groups, vulnerabilities, affected, cpe_targets`;
 });
 
-describe('the store (migration 004)', () => {
+describe('the store (migration 005)', () => {
   it('compresses documents with lz4 where the server has it, else stores them uncompressed (never pglz)', async () => {
     const [col] = await first.sql<{ compression: string; storage: string }[]>`
       select attcompression::text as compression, attstorage::text as storage from pg_attribute
@@ -105,7 +106,7 @@ describe('the first sync of a group', () => {
     expect([n1.path, n2.path]).toEqual(['first', 'staged']);
     expect(await rows(first.sql)).toEqual(await rows(staged.sql));
     const counts = await first.sql<{ n: number }[]>`select count(*)::int as n from affected where group_name = ${GROUP}`;
-    expect(counts[0]?.n).toBe(7);
+    expect(counts[0]?.n).toBe(8);
   });
 
   it('is taken only for a whole group into an empty one from a source with unique ids', async () => {

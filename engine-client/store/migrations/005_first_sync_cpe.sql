@@ -1,4 +1,4 @@
--- airfeed engine schema v4: a first sync that COPYs straight into the final tables, and the index
+-- airfeed engine schema v5: a first sync that COPYs straight into the final tables, and the index
 -- of CPE targets that `scan --match cpe` looks candidates up in (engine-client/store/write-first.ts,
 -- engine-client/cpe/).
 --
