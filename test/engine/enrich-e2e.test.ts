@@ -169,7 +169,7 @@ describe('scan of the Alpine fixture image', () => {
   it('prints severity source, CVSS, KEV and EPSS columns in the table', () => {
     const r = scan(online, 'apk-installed', []);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^PACKAGE +INSTALLED +MATCHED AS +VULNERABILITY +SEVERITY +CVSS +KEV +EPSS +FIXED IN +GROUP +POLICY$/m);
+    expect(r.stdout).toMatch(/^PACKAGE +INSTALLED +MATCHED AS +VULNERABILITY +SEVERITY +CVSS +KEV +EPSS +FIXED IN +ADVISORY +GROUP +POLICY$/m);
     expect(r.stdout).toMatch(/libcrypto3 +3\.3\.2-r0 +openssl 3\.3\.2-r0 +CVE-2024-9143 +Medium \(NVD\) +4\.3 v3\.1 NVD +0\.5% \(62nd\) +3\.3\.2-r1/);
   });
 });
