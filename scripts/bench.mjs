@@ -17,6 +17,7 @@ const SUITES = {
   readers: 'readers.ts',
   grype: 'grype.ts',
   debian: 'debian.ts',
+  lockfiles: 'lockfiles.ts',
   osv: 'osv.ts',
   'osv-export': 'osv-export.ts',
   redhat: 'redhat.ts',
@@ -24,7 +25,7 @@ const SUITES = {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const asked = process.argv.slice(2);
 if (asked.includes('--help') || asked.includes('-h')) {
-  console.log(`usage: npm run bench [-- ${Object.keys(SUITES).join('|')} …]\n  BENCH_RECORDS=<n> sets the synthetic group size (default 300000), BENCH_OSV_RECORDS the osv suite's npm set (default 200000); DATABASE_URL benchmarks that server instead of the embedded one.`);
+  console.log(`usage: npm run bench [-- ${Object.keys(SUITES).join('|')} …]\n  BENCH_RECORDS=<n> sets the synthetic group size (default 300000), BENCH_OSV_RECORDS the osv-export suite's npm set (default 200000); BENCH_LOCK_ADVISORIES=<n> the lockfiles suite's npm advisories (default 200000); DATABASE_URL benchmarks that server instead of the embedded one.`);
   process.exit(0);
 }
 const unknown = asked.filter((s) => !(s in SUITES));

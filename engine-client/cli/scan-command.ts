@@ -25,6 +25,7 @@ interface ScanFlags {
   failOn?: string;
   ubuntuPro?: boolean;
   ignoreWontFix?: boolean;
+  failOnUnchecked?: boolean;
   failOnKev?: boolean;
   failOnEpss?: string;
   match?: string;
@@ -51,7 +52,8 @@ function inputFormat(value: string | undefined): InputFormat | undefined {
 async function policyOf(flags: ScanFlags): Promise<Policy> {
   const { defaultPolicy, loadPolicy, parseEpssFlag } = await import('../policy/policy.ts');
   let policy = flags.policy ? await loadPolicy(flags.policy) : defaultPolicy();
-  if (flags.ignoreWontFix) policy = { ...policy, ignoreWontFix: true, source: `${policy.source} with --ignore-wont-fix` };
+  if (flags.ignoreWontFix === true) policy = { ...policy, ignoreWontFix: true, source: `${policy.source} with --ignore-wont-fix` };
+  if (flags.failOnUnchecked === true) policy = { ...policy, failOnUnchecked: true, source: `${policy.source} with --fail-on-unchecked` };
   if (flags.failOn !== undefined) {
     const failOn = SEVERITIES.find((s) => s.toLowerCase() === flags.failOn?.toLowerCase()) ?? (flags.failOn.toLowerCase() === 'none' ? 'none' : undefined);
     if (failOn === undefined) throw new AirfeedError('INPUT_INVALID', `--fail-on ${flags.failOn} is not one of ${SEVERITIES.join(', ')}, none`);
@@ -72,11 +74,15 @@ function missingEnrichment(group: string, why: string): AirfeedError {
 /** Scans one input; returns the report (the caller prints it and sets the exit code). */
 export async function scan(file: string, flags: ScanFlags, now: Date): Promise<ScanReport> {
   // Matching, policy and store modules load on use, so that `--help` and `--version` start fast.
-  const [{ checkDistro, matchInventory }, { evaluatePolicy, policyNeeds }, { groupStatus, listGroups, lookupAffected }, { lookupAdvisories }, { enrichMatches }, docs, types] = await Promise.all([
+  const [
+    { checkDistro, matchInventory }, { coverageOf, evaluatePolicy, policyNeeds }, { groupStatus, listGroups, lookupAffected }, { lookupAdvisories },
+    { lookupRecordFacts }, { enrichMatches }, docs, types,
+  ] = await Promise.all([
     import('../match/match.ts'),
     import('../policy/policy.ts'),
     import('../store/status.ts'),
     import('../store/advisories.ts'),
+    import('../store/records.ts'),
     import('../enrich/enrich.ts'),
     import('../store/docs.ts'),
     import('../enrich/types.ts'),
@@ -105,6 +111,7 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
     if (modes.includes('cpe') && !available.has(types.NVD_GROUP)) throw missingEnrichment(types.NVD_GROUP, '--match cpe matches against');
     const result = await matchInventory(inventory, {
       lookup: (group, names) => lookupAffected(sql, group, names),
+      records: (group, ids) => lookupRecordFacts(sql, group, ids),
       available,
       ...(distro ? { distro } : {}),
       ...(flags.ubuntuPro ? { ubuntuPro: true } : {}),
@@ -140,7 +147,7 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
     return {
       input: { file, format: inventory.format },
       result: final,
-      verdict: evaluatePolicy(final.matches, policy, now),
+      verdict: evaluatePolicy(final.matches, policy, now, coverageOf(result, inventory.skipped)),
       scannedAt: now.toISOString(),
       dataAge,
       enrichment,
@@ -155,11 +162,12 @@ export async function scan(file: string, flags: ScanFlags, now: Date): Promise<S
 export function registerScan(program: Command): void {
   program
     .command('scan')
-    .summary('match an SBOM or package database and judge it by a policy (exit 0 pass, 1 fail, 2 error)')
+    .summary('match an SBOM, package database or lockfile and judge it by a policy (exit 0 pass, 1 fail, 2 error)')
     .description(
-      'match an SBOM or package database against the vulnerability data and judge it by a policy. ' +
+      'match an SBOM, package database or language lockfile against the vulnerability data and judge it by a policy. ' +
         'Distro packages are matched by their source package (Alpine origin, dpkg Source:, source rpm) ' +
-        "with the distro's own version rules; language packages by their ecosystem's ranges.\n\n" +
+        "with the distro's own version rules; language packages by their ecosystem's OSV ranges, one match per flaw " +
+        'with its aliases (GHSA-…, CVE-…, PYSEC-…, GO-…).\n\n' +
         'Exit code: 0 the policy passes, 1 it fails, 2 error (bad input, no data for the distro, …).',
     )
     .argument('<input>', `input file: ${INPUT_FORMATS.join(', ')} (detected from the content)`, inputFile('input'))
@@ -174,11 +182,13 @@ export function registerScan(program: Command): void {
     .option('--match <mode>', 'package (default), or cpe: also match SBOM components that carry CPEs against NVD configurations (off by default: see README "CPE matching")')
     .option('--ubuntu-pro', 'the scanned machine has Ubuntu Pro: fixes published in its ESM channels count as available (default: only when the input holds an ESM package)')
     .option('--ignore-wont-fix', "do not fail on matches the vendor will not fix or has deferred (the policy's ignoreWontFix); they are still reported")
+    .option('--fail-on-unchecked', "also fail when a package could not be checked (no data for its ecosystem, a version that cannot be compared, a git or unpinned dependency); the policy's failOnUnchecked")
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  airfeed-engine scan /lib/apk/db/installed --distro alpine:3.20\n' +
         '  airfeed-engine scan sbom.cdx.json --policy policy.yaml --format json > result.json\n' +
+        '  airfeed-engine scan package-lock.json --fail-on-unchecked   (also yarn.lock, pnpm-lock.yaml, poetry.lock, go.mod, Cargo.lock, …)\n' +
         '  airfeed-engine scan status --input-format dpkg-status --os-release os-release --fail-on critical\n' +
         '  airfeed-engine scan /var/lib/dpkg/status          (the release from /etc/os-release beside it)\n' +
         '  airfeed-engine scan sbom.cdx.json --match cpe --fail-on-kev --fail-on-epss percentile:0.95',

@@ -117,11 +117,14 @@ export async function enrichMatches(matches: readonly Match[], options: EnrichOp
   if (matches.length === 0) return { matches: [], problems: [] };
   const refs = [...new Map(matches.map((m) => [key(m.group, m.vulnId), { group: m.group, id: m.vulnId }])).values()];
   const own = readAll(await options.reader.byRef(refs));
+  // The match's id first, then its record's aliases, then the ids the matcher merged into it.
   const idsOf = new Map<string, string[]>();
   for (const r of refs) {
     const f = own.get(key(r.group, r.id));
-    idsOf.set(key(r.group, r.id), [...new Set([r.id, ...(typeof f === 'object' && f !== undefined ? f.aliases : [])])]);
+    idsOf.set(key(r.group, r.id), [r.id, ...(typeof f === 'object' && f !== undefined ? f.aliases : [])]);
   }
+  for (const m of matches) idsOf.get(key(m.group, m.vulnId))?.push(...(m.aliases ?? []));
+  for (const [k, ids] of idsOf) idsOf.set(k, [...new Set(ids)]);
   // A CPE match repeats a package match of the same component that names the CVE (its id or an alias).
   const byPackage = new Set<string>();
   for (const m of matches) if (m.matchedBy === 'package') for (const id of idsOf.get(key(m.group, m.vulnId)) ?? []) byPackage.add(`${m.location}\0${id}`);

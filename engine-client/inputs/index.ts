@@ -1,6 +1,6 @@
 /**
- * The scanning engine's inputs: the packages installed on a system (a package database) or listed
- * in an SBOM, as one Inventory the matcher reads. One module per format, in an explicit registry
+ * The scanning engine's inputs: the packages installed on a system (a package database), listed
+ * in an SBOM, or pinned by a language lockfile, as one Inventory the matcher reads. One module per format, in an explicit registry
  * sorted by format name. Without `--input-format` the format is told from the content, never from the
  * file name: the first bytes (`{` is JSON; gzip, XML and SPDX tag-value get a pointed error), then
  * a JSON document's top-level keys or the shape of a text file's first lines. Exactly one format
@@ -9,15 +9,28 @@
  */
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { apkInstalled } from './apk-installed.ts';
+import { cargoLock } from './cargo-lock.ts';
+import { composerLock } from './composer-lock.ts';
 import { cyclonedx } from './cyclonedx.ts';
 import { dpkgStatus } from './dpkg-status.ts';
 import { inputError } from './errors.ts';
+import { gemfileLock } from './gemfile-lock.ts';
+import { goMod } from './go-mod.ts';
+import { goSum } from './go-sum.ts';
+import { gradleLockfile } from './gradle-lockfile.ts';
 import { MAX_JSON_BYTES, readHead, readJson, stripBom } from './io.ts';
 import { npmLock } from './npm-lock.ts';
+import { nugetLock } from './nuget-lock.ts';
 import { isObject, type InputParser } from './parser.ts';
+import { pipfileLock } from './pipfile-lock.ts';
+import { pnpmLock } from './pnpm-lock.ts';
+import { poetryLock } from './poetry-lock.ts';
+import { requirements } from './requirements.ts';
 import { rpmQa } from './rpm-qa.ts';
 import { spdx } from './spdx.ts';
 import { syft } from './syft.ts';
+import { uvLock } from './uv-lock.ts';
+import { yarnLock } from './yarn-lock.ts';
 import { INPUT_FORMATS, type InputFormat, type Inventory } from './types.ts';
 
 export { distroFrom, distroNamespace, parseDistroFlag, parseOsRelease, readOsRelease, type DistroHints } from './os-release.ts';
@@ -29,12 +42,25 @@ export * from './types.ts';
 /** Every input parser by format name (explicit and sorted, so a missing one is a type error). */
 export const PARSERS: Readonly<Record<InputFormat, InputParser>> = {
   'apk-installed': apkInstalled,
+  'cargo-lock': cargoLock,
+  'composer-lock': composerLock,
   cyclonedx,
   'dpkg-status': dpkgStatus,
+  'gemfile-lock': gemfileLock,
+  'go-mod': goMod,
+  'go-sum': goSum,
+  'gradle-lockfile': gradleLockfile,
   'npm-lock': npmLock,
+  'nuget-lock': nugetLock,
+  'pipfile-lock': pipfileLock,
+  'pnpm-lock': pnpmLock,
+  'poetry-lock': poetryLock,
+  requirements,
   'rpm-qa': rpmQa,
   spdx,
   syft,
+  'uv-lock': uvLock,
+  'yarn-lock': yarnLock,
 };
 
 /** Options of parseInput. */

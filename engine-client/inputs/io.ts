@@ -1,9 +1,10 @@
 /**
- * File access shared by the parsers. Text inputs (package databases) are streamed line by line, so
- * memory holds one line at a time plus the packages found. JSON inputs (SBOMs, lockfiles) are read
- * whole, but only up to MAX_JSON_BYTES: they are usually a few MiB, and a whole-document parse
- * keeps every error a plain JSON path. Beyond the limit the user gets a clear error instead of an
- * out-of-memory crash (V8 strings also stop at about 512 MiB).
+ * File access shared by the parsers. Text inputs (package databases, line-based lockfiles) are
+ * streamed line by line, so memory holds one line at a time plus the packages found. JSON inputs
+ * (SBOMs, lockfiles) and YAML/TOML lockfiles are read whole, but only up to MAX_JSON_BYTES: they
+ * are usually a few MiB, and a whole-document parse keeps every error a plain JSON path or line.
+ * Beyond the limit the user gets a clear error instead of an out-of-memory crash (V8 strings also
+ * stop at about 512 MiB).
  */
 import { fileError, fileProblem, openInputFile } from '../../drivers/_framework/files.ts';
 import { inputError } from './errors.ts';
@@ -60,20 +61,29 @@ export async function readHead(file: string): Promise<{ bytes: Buffer; complete:
   }
 }
 
-/** Reads and parses a JSON file of at most `maxBytes`; too big, unreadable or not JSON are SCAN_INPUT_INVALID. */
-export async function readJson(file: string, maxBytes: number = MAX_JSON_BYTES): Promise<unknown> {
-  let text: string;
+/**
+ * Reads a whole text file of at most `maxBytes` (without a byte order mark); too big or unreadable
+ * is SCAN_INPUT_INVALID. For documents that must be parsed whole: JSON, and the YAML and TOML
+ * lockfiles (pnpm-lock.yaml, yarn berry, poetry.lock, uv.lock, Cargo.lock).
+ */
+export async function readText(file: string, maxBytes: number = MAX_JSON_BYTES, kind = 'JSON'): Promise<string> {
   const { handle, size } = await openInput(file);
   try {
-    if (size > maxBytes) throw inputError(file, `is ${mib(size)}, over the ${mib(maxBytes)} limit for JSON inputs`, undefined, { file });
-    text = await handle.readFile('utf8').catch((err: unknown) => {
+    if (size > maxBytes) throw inputError(file, `is ${mib(size)}, over the ${mib(maxBytes)} limit for ${kind} inputs`, undefined, { file });
+    const text = await handle.readFile('utf8').catch((err: unknown) => {
       throw readError(file, err);
     });
+    return stripBom(text);
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+/** Reads and parses a JSON file of at most `maxBytes`; too big, unreadable or not JSON are SCAN_INPUT_INVALID. */
+export async function readJson(file: string, maxBytes: number = MAX_JSON_BYTES): Promise<unknown> {
+  const text = await readText(file, maxBytes);
   try {
-    return JSON.parse(stripBom(text)) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw inputError(file, `not JSON (truncated or corrupt): ${(err as Error).message}`, err, { file });
   }

@@ -5,19 +5,25 @@
  * (an alias, `"x": "npm:y@1"`). Skipped: the root `""` (the project itself), `link: true` entries
  * (symlinks; their target folder has its own entry), folders outside node_modules (workspace
  * packages: the project's own code, whose dependencies are listed under node_modules), and entries
- * without a version. lockfileVersion 1 (npm 6 and older, `dependencies` only) is refused with a
+ * without a version. An entry whose `resolved` is a git URL (`git+ssh://git@github.com/u/x.git#<sha>`)
+ * is third-party code that is not a registry release, and one resolved from a local `file:` tarball
+ * is local code: both are reported as skipped, not matched by the version their package.json
+ * happens to carry. lockfileVersion 1 (npm 6 and older, `dependencies` only) is refused with a
  * clear error rather than read half-right.
  */
 import { z } from 'zod';
 import { atJson, inputError, validate } from './errors.ts';
 import type { JsonInputParser } from './parser.ts';
-import type { InstalledPackage, Inventory } from './types.ts';
+import type { InstalledPackage, Inventory, SkippedEntry } from './types.ts';
 
 const Entry = z.looseObject({
   name: z.string().optional(),
   version: z.string().optional(),
+  resolved: z.string().optional(),
   link: z.boolean().optional(),
 });
+
+const GIT = /^(git\+|git:|git@|github:|gitlab:|bitbucket:)/;
 
 const Lockfile = z.looseObject({
   lockfileVersion: z.number().int(),
@@ -39,14 +45,19 @@ export function npmLockFromJson(doc: unknown, file: string): Inventory {
     throw inputError(atJson(file, ['packages']), `lockfileVersion ${lock.lockfileVersion} must have a "packages" map`, undefined, { file });
   }
   const packages: InstalledPackage[] = [];
+  const skipped: SkippedEntry[] = [];
   for (const [key, entry] of Object.entries(lock.packages)) {
     const at = key.lastIndexOf(NODE_MODULES);
     if (key === '' || entry.link === true || at < 0 || entry.version === undefined || entry.version === '') continue;
     const name = entry.name ?? key.slice(at + NODE_MODULES.length);
-    if (name === '') throw inputError(atJson(file, ['packages', key]), 'has no package name after node_modules/', undefined, { file });
-    packages.push({ name, version: entry.version, kind: 'npm', location: atJson(file, ['packages', key]) });
+    const location = atJson(file, ['packages', key]);
+    if (name === '') throw inputError(location, 'has no package name after node_modules/', undefined, { file });
+    const resolved = entry.resolved ?? '';
+    if (GIT.test(resolved)) skipped.push({ location, reason: `${name}@${entry.version} is a git dependency (${resolved})`, package: name, version: entry.version });
+    else if (resolved.startsWith('file:')) skipped.push({ location, reason: `${name}@${entry.version} is a local tarball (${resolved})`, package: name, version: entry.version, local: true });
+    else packages.push({ name, version: entry.version, kind: 'npm', location });
   }
-  return { file, format: 'npm-lock', packages };
+  return { file, format: 'npm-lock', packages, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 /** The npm lockfile format: top-level `lockfileVersion`. */

@@ -8,7 +8,10 @@ export const PACKAGE_KINDS = ['apk', 'cargo', 'composer', 'deb', 'gem', 'go', 'm
 export type PackageKind = (typeof PACKAGE_KINDS)[number];
 
 /** Input formats the engine reads (names used by `--input-format`). */
-export const INPUT_FORMATS = ['apk-installed', 'cyclonedx', 'dpkg-status', 'npm-lock', 'rpm-qa', 'spdx', 'syft'] as const;
+export const INPUT_FORMATS = [
+  'apk-installed', 'cargo-lock', 'composer-lock', 'cyclonedx', 'dpkg-status', 'gemfile-lock', 'go-mod', 'go-sum', 'gradle-lockfile',
+  'npm-lock', 'nuget-lock', 'pipfile-lock', 'pnpm-lock', 'poetry-lock', 'requirements', 'rpm-qa', 'spdx', 'syft', 'uv-lock', 'yarn-lock',
+] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 /** A distro release as the feed names it: namespace `${id}:${release}`, e.g. `alpine:3.20`, `debian:12`, `rhel:9`. */
@@ -82,4 +85,14 @@ export interface SkippedEntry {
   /** Where it is, as InstalledPackage.location. */
   location: string;
   reason: string;
+  /** The package's name and version as the input gives them, when it does. */
+  package?: string;
+  version?: string;
+  /**
+   * True for code that is part of the project itself rather than a published package: a path, link
+   * or directory dependency, a local tarball. The engine cannot check it, but there is no advisory
+   * to check it against either, so it does not count as an unchecked package (policy
+   * `failOnUnchecked`). Git and URL dependencies are third-party code and are not local.
+   */
+  local?: true;
 }

@@ -30,9 +30,11 @@ import { type FixState, NO_FIX, type Severity } from '../../drivers/_framework/r
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
 import type { AffectedRow } from '../store/types.ts';
-import { type Comparator, describeWarning, getComparator, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
+import { type Comparator, describeWarning, InvalidVersionError, UnknownSchemeError } from '../../drivers/_framework/versions/index.ts';
 import { type ProAssumption, ubuntuProAssumption } from './channels.ts';
 import { attachAdvisories, combine, type Outcome } from './combine.ts';
+import { mergeFlaws, type RecordLookup } from './aliases.ts';
+import { comparatorFor, listedVersionIs } from './ecosystems.ts';
 import { distroGroup, DISTRO_KINDS, groupFor, lookupName, schemeFor } from './namespaces.ts';
 import { moduleApplies } from './rpm-module.ts';
 import { inRanges } from './ranges.ts';
@@ -51,6 +53,11 @@ export interface Match {
   /** The version that was compared (the source version for distro binaries). */
   matchedVersion: string;
   vulnId: string;
+  /**
+   * The other ids of the same flaw (GHSA-…, PYSEC-…, GO-…, CVE-…), sorted: the aliases of every
+   * record that matched, and the ids of the records merged into this match. Empty when none are known.
+   */
+  aliases?: string[];
   severity: Severity;
   /**
    * Where `severity` comes from: the matched record itself, or NVD's record of the same CVE (the
@@ -125,6 +132,8 @@ export interface MatchResult {
   /** Language groups the store does not hold: their packages were not checked (a coverage gap, not a failure). */
   unchecked: { group: string; packages: number }[];
   packages: number;
+  /** Packages compared against their group's data without a problem (not counting packages of unchecked groups). */
+  checked: number;
   matches: Match[];
   problems: Problem[];
   /** Versions compared with a warning, each once per package (and vulnerability for a record's version). */
@@ -146,6 +155,11 @@ export interface MatchOptions {
   ubuntuPro?: boolean;
   /** Looks up the vendor advisories of the matches (store/advisories.ts); none are attached without it. */
   advisories?: AdvisoryLookup;
+  /**
+   * The aliases and withdrawal of matched records: when given, withdrawn records do not match and
+   * the matches of one package that are the same flaw under several ids become one (match/aliases.ts).
+   */
+  records?: RecordLookup;
 }
 
 interface Candidate {
@@ -189,7 +203,8 @@ interface Decision {
   parsed: Map<string, unknown>;
   warnings: ScanWarning[];
   warned: Set<string>;
-  cache: Map<string, readonly string[]>;
+  /** Warnings by scheme and version; null for a version the scheme rejects. */
+  cache: Map<string, readonly string[] | null>;
 }
 
 function warnOnce(d: Decision, w: ScanWarning): void {
@@ -200,30 +215,53 @@ function warnOnce(d: Decision, w: ScanWarning): void {
 }
 
 /** The warnings of a version, cached per scheme and text (they are rare, the versions are not). */
-function warningsOf(d: Decision, cmp: Comparator, v: string): readonly string[] {
+function warningsOf(d: Decision, cmp: Comparator, v: string): readonly string[] | null {
   const key = `${cmp.scheme}\0${v}`;
   let w = d.cache.get(key);
-  if (w === undefined) d.cache.set(key, (w = cmp.warnings(v)));
+  if (w === undefined) {
+    try {
+      w = cmp.warnings(v);
+    } catch (err) {
+      // Only an OSV listed version gets here invalid (ranges and fixes were parsed before): ecosystems.ts.
+      if (!(err instanceof InvalidVersionError)) throw err;
+      w = null;
+    }
+    d.cache.set(key, w);
+  }
   return w;
 }
 
+/** The warnings of a row's versions for one comparator: computed once per row, reported per package. */
+const rowWarnings = new WeakMap<AffectedRow, { cmp: Comparator; items: readonly { version: string; message: string }[] }>();
+
 /** Reports the warnings of the record's versions that a decision compared against. */
 function recordWarnings(d: Decision, c: Candidate, row: AffectedRow, cmp: Comparator, fixedText: string | null): void {
-  const versions: string[] = [];
-  if (row.ranges && row.ranges.length > 0) {
-    for (const range of row.ranges) {
-      if (range.type === 'GIT') continue;
-      for (const e of range.events) {
-        const v = 'introduced' in e ? e.introduced : 'fixed' in e ? e.fixed : 'last_affected' in e ? e.last_affected : e.limit;
-        if (!('introduced' in e && v === '0') && !('limit' in e && v === '*')) versions.push(v);
+  let held = rowWarnings.get(row);
+  if (held === undefined || held.cmp !== cmp) {
+    const versions: string[] = [];
+    if (row.ranges && row.ranges.length > 0) {
+      for (const range of row.ranges) {
+        if (range.type === 'GIT') continue;
+        for (const e of range.events) {
+          const v = 'introduced' in e ? e.introduced : 'fixed' in e ? e.fixed : 'last_affected' in e ? e.last_affected : e.limit;
+          if (!('introduced' in e && v === '0') && !('limit' in e && v === '*')) versions.push(v);
+        }
       }
+    } else if (fixedText !== null) versions.push(fixedText);
+    if (row.versions) versions.push(...row.versions);
+    const items: { version: string; message: string }[] = [];
+    for (const v of versions) {
+      const warnings = warningsOf(d, cmp, v);
+      if (warnings === null) {
+        items.push({ version: v, message: `the record lists a version its scheme does not compare, matched only by being the same string: ${describeWarning(cmp.scheme, v, 'not a valid version')}` });
+        continue;
+      }
+      for (const w of warnings) items.push({ version: v, message: `the record's version is compared with a warning: ${describeWarning(cmp.scheme, v, w)}` });
     }
-  } else if (fixedText !== null) versions.push(fixedText);
-  if (row.versions) versions.push(...row.versions);
-  for (const v of versions) {
-    for (const w of warningsOf(d, cmp, v)) {
-      warnOnce(d, { package: c.pkg.name, version: v, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message: `the record's version is compared with a warning: ${describeWarning(cmp.scheme, v, w)}` });
-    }
+    rowWarnings.set(row, (held = { cmp, items }));
+  }
+  for (const { version, message } of held.items) {
+    warnOnce(d, { package: c.pkg.name, version, location: c.pkg.location, vulnId: row.vulnId, group: row.group, message });
   }
 }
 
@@ -237,7 +275,7 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
   let cmp: Comparator;
   const scheme = schemeFor(c.pkg.kind, row.scheme);
   try {
-    cmp = getComparator(scheme);
+    cmp = comparatorFor(c.pkg.kind, scheme);
   } catch (err) {
     return problemOf(c, row, describe(err));
   }
@@ -254,7 +292,7 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
       return problemOf(c, row, `installed version cannot be compared: ${describe(err)}`);
     }
     parsed.set(scheme, installed);
-    for (const w of warningsOf(d, cmp, c.version)) {
+    for (const w of warningsOf(d, cmp, c.version) ?? []) {
       warnOnce(d, { package: c.pkg.name, version: c.version, location: c.pkg.location, message: `installed version is compared with a warning: ${describeWarning(scheme, c.version, w)}` });
     }
   }
@@ -272,7 +310,7 @@ function decide(c: Candidate, row: AffectedRow, d: Decision): Match | Problem | 
     // OSV: a version in the explicit list is affected, whatever the ranges say.
     if (!affected && hasVersions && row.versions) {
       for (const v of row.versions) {
-        if (cmp.compareParsed(installed, cmp.parse(v)) === 0) {
+        if (listedVersionIs(cmp, installed, c.version, v).equal) {
           affected = true;
           break;
         }
@@ -373,9 +411,12 @@ function missingRelease(group: string, distro: Distro, inv: Inventory, available
   });
 }
 
+// One collator for the sort: `localeCompare(x, 'en')` gives the same order but looks the locale up
+// on every call, which dominated the time of a scan with thousands of matches.
+const english = new Intl.Collator('en');
 /** The order of a scan's matches: severity (highest first), package, id, group. */
 export const compareMatches = (a: Match, b: Match): number =>
-  SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.package.localeCompare(b.package, 'en') || a.vulnId.localeCompare(b.vulnId, 'en') || a.group.localeCompare(b.group, 'en');
+  SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || english.compare(a.package, b.package) || english.compare(a.vulnId, b.vulnId) || english.compare(a.group, b.group);
 
 /** Matches every package of an inventory; results sorted by severity (highest first), package, id. */
 export async function matchInventory(inv: Inventory, options: MatchOptions): Promise<MatchResult> {
@@ -388,11 +429,12 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
   const matches: Match[] = [];
   const problems: Problem[] = [];
   const warnings: ScanWarning[] = [];
-  const cache = new Map<string, readonly string[]>();
+  const cache = new Map<string, readonly string[] | null>();
   const consulted: { name: string; packages: number }[] = [];
   const pro = ubuntuProAssumption(inv, options.ubuntuPro);
   let channelSeen = false;
   const unchecked: { group: string; packages: number }[] = [];
+  let checked = 0;
   for (const [group, candidates] of [...groups].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
     // Language groups absent from the store are a gap in coverage, not a failure of the scan.
     if (!options.available.has(group)) {
@@ -411,6 +453,7 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
     for (const c of candidates) {
       const d: Decision = { parsed: new Map<string, unknown>(), warnings, warned: new Set<string>(), cache };
       const byVuln = new Map<string, Outcome[]>();
+      let clean = true;
       for (const row of byName.get(c.name) ?? []) {
         if (row.channel !== null) channelSeen = true;
         const out = decide(c, row, d);
@@ -420,15 +463,21 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
           const outcome = { match: out, channel: row.channel, scheme: schemeFor(c.pkg.kind, row.scheme) };
           if (list) list.push(outcome);
           else byVuln.set(out.vulnId, [outcome]);
-        } else problems.push(out);
+        } else {
+          problems.push(out);
+          clean = false;
+        }
       }
       // One record can name a package twice (two ranges, a public and a Pro entry): one match per vulnerability.
       for (const outcomes of byVuln.values()) matches.push(combine(outcomes, pro));
+      if (clean) checked++;
     }
   }
   if (options.advisories) await attachAdvisories(matches, options.advisories);
+  // The same flaw under several ids (GHSA, PYSEC, GO, CVE) in one package becomes one match (aliases.ts).
+  const merged = await mergeFlaws(matches, options.records);
   return {
-    distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, matches: matches.sort(compareMatches), problems, warnings,
+    distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, checked, matches: merged.sort(compareMatches), problems, warnings,
     ...(distro?.id === 'ubuntu' || channelSeen ? { ubuntuPro: pro } : {}),
   };
 }

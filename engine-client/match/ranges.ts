@@ -26,6 +26,31 @@ function eventsOf(range: Range, cmp: Comparator): Event[] {
   return out;
 }
 
+/** A range's events parsed for one comparator: the limits, and the other events in version order. */
+interface Prepared {
+  cmp: Comparator;
+  limits: Event[];
+  ordered: Event[];
+}
+
+/**
+ * Parsed and ordered events per range object: a scan decides every installed copy of a package
+ * against the same rows, so each range is parsed and sorted once, not once per package.
+ */
+const prepared = new WeakMap<Range, Prepared>();
+
+function prepare(range: Range, cmp: Comparator): Prepared {
+  const held = prepared.get(range);
+  if (held !== undefined && held.cmp === cmp) return held;
+  const events = eventsOf(range, cmp);
+  const ordered = events
+    .filter((e) => e.kind !== 'limit')
+    .sort((a, b) => (a.at === null ? (b.at === null ? 0 : -1) : b.at === null ? 1 : cmp.compareParsed(a.at, b.at)));
+  const p = { cmp, limits: events.filter((e) => e.kind === 'limit'), ordered };
+  prepared.set(range, p);
+  return p;
+}
+
 export interface RangeVerdict {
   affected: boolean;
   /** The fix that closes the range the version sits in, when there is one. */
@@ -39,12 +64,9 @@ export interface RangeVerdict {
 export function inRanges(version: unknown, ranges: readonly Range[], cmp: Comparator): RangeVerdict {
   for (const range of ranges) {
     if (range.type === 'GIT') continue;
-    const events = eventsOf(range, cmp);
+    const { limits, ordered } = prepare(range, cmp);
     const at = (e: Event): number => (e.at === null ? -1 : cmp.compareParsed(e.at, version));
-    if (events.some((e) => e.kind === 'limit' && e.at !== null && at(e) <= 0)) continue;
-    const ordered = events
-      .filter((e) => e.kind !== 'limit')
-      .sort((a, b) => (a.at === null ? (b.at === null ? 0 : -1) : b.at === null ? 1 : cmp.compareParsed(a.at, b.at)));
+    if (limits.some((e) => e.at !== null && at(e) <= 0)) continue;
     let affected = false;
     let fixed: string | null = null;
     for (const e of ordered) {

@@ -13,9 +13,11 @@
  * # failOnEpss: {percentile: 0.95}      # ... or on the percentile; with both keys, either one fails
  * ignoreWontFix: false    # do not fail on matches the vendor will not fix or has deferred (Debian
  *                         # <ignored>/<postponed>, Ubuntu ignored/deferred): still reported, as "ignored"
+ * failOnUnchecked: false  # also fail when a package could not be checked (see Coverage)
  * allowlist:
  *   - id: CVE-2024-0001
  *     package: openssl    # optional: installed or matched (source) name
+ *                         # id: the reported id or any of its aliases (GHSA-…, CVE-…)
  *     reason: not reachable, see TICKET-12
  *     expires: 2027-01-31 # optional, UTC; the entry stops applying at this instant
  * ```
@@ -51,6 +53,7 @@ export const PolicyFile = z.strictObject({
   failOnKev: z.boolean().default(false),
   failOnEpss: EpssThreshold.optional(),
   ignoreWontFix: z.boolean().default(false),
+  failOnUnchecked: z.boolean().default(false),
   allowlist: z.array(AllowEntry).default([]),
 });
 
@@ -77,6 +80,8 @@ export interface Policy {
   failOnEpss: EpssGate | null;
   /** Matches in state `will_not_fix` or `deferred` do not fail the policy (they are reported as ignored). */
   ignoreWontFix?: boolean;
+  /** Fail when any package could not be checked (Coverage.unchecked > 0). */
+  failOnUnchecked: boolean;
   allowlist: AllowlistEntry[];
   /** Where it came from, for messages. */
   source: string;
@@ -84,7 +89,7 @@ export interface Policy {
 
 /** The policy used when none is given: fail on High and Critical, nothing allowed. */
 export function defaultPolicy(): Policy {
-  return { failOn: 'High', failOnUnknown: false, failOnKev: false, failOnEpss: null, allowlist: [], source: 'default' };
+  return { failOn: 'High', failOnUnknown: false, failOnUnchecked: false, failOnKev: false, failOnEpss: null, allowlist: [], source: 'default' };
 }
 
 function toInstant(v: string | Date): string {
@@ -106,10 +111,11 @@ export function parsePolicy(text: string, source: string): Policy {
     const at = issue?.path.length ? issue.path.join('.') : '(top level)';
     throw new AirfeedError('POLICY_INVALID', `${source}: ${at}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
   }
-  const { failOn, failOnUnknown, failOnKev, failOnEpss, ignoreWontFix, allowlist } = parsed.data;
+  const { failOn, failOnUnknown, failOnUnchecked, failOnKev, failOnEpss, ignoreWontFix, allowlist } = parsed.data;
   return {
     failOn,
     failOnUnknown,
+    failOnUnchecked,
     failOnKev,
     failOnEpss: epssGate(failOnEpss),
     ...(ignoreWontFix ? { ignoreWontFix } : {}),
@@ -157,9 +163,29 @@ export async function loadPolicy(file: string): Promise<Policy> {
   return parsePolicy(text, file);
 }
 
+/**
+ * How much of the input the scan could check. `packages` counts what the engine was asked about:
+ * the input's packages and the entries it had to skip as third-party code it cannot match (a git
+ * dependency, an unpinned requirement, an unknown purl type); local code (path and workspace
+ * dependencies) is no package of anyone's and is not counted. `checked` packages were compared
+ * against their group's data without a problem; the others are `unchecked`: their group is not in
+ * the store, a version could not be compared, or they were skipped.
+ */
+export interface Coverage {
+  packages: number;
+  checked: number;
+  unchecked: number;
+}
+
 export interface Verdict {
   pass: boolean;
-  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean; failOnKev: boolean; failOnEpss: EpssGate | null; ignoreWontFix: boolean };
+  policy: {
+    source: string; failOn: Severity | 'none'; failOnUnknown: boolean; failOnUnchecked: boolean; failOnKev: boolean; failOnEpss: EpssGate | null; ignoreWontFix: boolean;
+  };
+  /** What was checked; absent when the caller gave no coverage. */
+  coverage?: Coverage;
+  /** True when the verdict fails because packages were unchecked and the policy says failOnUnchecked. */
+  uncheckedFail: boolean;
   /** Matches that fail the policy. */
   violations: Match[];
   /** Why each violation fails (`severity High`, `KEV`, `EPSS score 0.61 >= 0.5`), in that order. */
@@ -175,7 +201,8 @@ export interface Verdict {
 }
 
 function covers(entry: AllowlistEntry, m: Match): boolean {
-  return entry.id === m.vulnId && (entry.package === undefined || entry.package === m.package || entry.package === m.matchedName);
+  const id = entry.id === m.vulnId || (m.aliases?.includes(entry.id) ?? false);
+  return id && (entry.package === undefined || entry.package === m.package || entry.package === m.matchedName);
 }
 
 /** The rules a match breaks (none: it passes). */
@@ -192,8 +219,15 @@ function failures(m: Match, policy: Policy, threshold: number): string[] {
   return out;
 }
 
-/** Judges matches against a policy at time `now`. */
-export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: Date): Verdict {
+/** The coverage of a scan: its match result's counts, and the input entries it skipped (local code not counted). */
+export function coverageOf(result: { packages: number; checked: number }, skipped: readonly { local?: true }[] = []): Coverage {
+  const thirdParty = skipped.filter((s) => s.local !== true).length;
+  const packages = result.packages + thirdParty;
+  return { packages, checked: result.checked, unchecked: packages - result.checked };
+}
+
+/** Judges matches (and, when given, the coverage of the scan) against a policy at time `now`. */
+export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: Date, coverage?: Coverage): Verdict {
   const live: AllowlistEntry[] = [];
   const expired: AllowlistEntry[] = [];
   for (const e of policy.allowlist) (e.expires !== undefined && Date.parse(e.expires) <= now.getTime() ? expired : live).push(e);
@@ -221,9 +255,15 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
       reasons.set(m, why);
     }
   }
+  const uncheckedFail = policy.failOnUnchecked && coverage !== undefined && coverage.unchecked > 0;
   return {
-    pass: violations.length === 0,
-    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, failOnKev: policy.failOnKev, failOnEpss: policy.failOnEpss, ignoreWontFix },
+    pass: violations.length === 0 && !uncheckedFail,
+    policy: {
+      source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, failOnUnchecked: policy.failOnUnchecked,
+      failOnKev: policy.failOnKev, failOnEpss: policy.failOnEpss, ignoreWontFix,
+    },
+    ...(coverage === undefined ? {} : { coverage }),
+    uncheckedFail,
     violations,
     reasons,
     ignored,

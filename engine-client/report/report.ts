@@ -41,6 +41,7 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
     ...(r.distroSource ? { distroSource: r.distroSource } : {}),
     ...(r.result.ubuntuPro ? { ubuntuPro: r.result.ubuntuPro } : {}),
     packages: r.result.packages,
+    checked: r.result.checked,
     groups: r.result.groups,
     unchecked: r.result.unchecked,
     ...(r.dataAge ? { dataAge: r.dataAge } : {}),
@@ -49,6 +50,7 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
     skipped: r.skipped ?? [],
     matches: r.result.matches.map((m) => ({
       ...m,
+      aliases: m.aliases ?? [],
       policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : ignored.has(m) ? 'ignored' : 'pass',
       policyReasons: r.verdict.reasons.get(m) ?? [],
     })),
@@ -57,6 +59,8 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
     verdict: {
       pass: r.verdict.pass,
       ...r.verdict.policy,
+      ...(r.verdict.coverage ? { packages: r.verdict.coverage.packages, checked: r.verdict.coverage.checked, unchecked: r.verdict.coverage.unchecked } : {}),
+      uncheckedFail: r.verdict.uncheckedFail,
       violations: r.verdict.violations.length,
       ignored: r.verdict.ignored.length,
       allowed: r.verdict.allowed.map((a) => ({ id: a.match.vulnId, package: a.match.package, reason: a.entry.reason, expires: a.entry.expires ?? null })),
@@ -104,6 +108,11 @@ function advisoryText(m: Match): string {
   return ids.length <= 2 ? ids.join(',') : `${ids.slice(0, 2).join(',')},+${ids.length - 2}`;
 }
 
+/** The id column: the reported id, with the flaw's other ids after it. */
+function ids(m: Match): string {
+  return m.aliases && m.aliases.length > 0 ? `${m.vulnId} (${m.aliases.join(', ')})` : m.vulnId;
+}
+
 function matchedAs(m: Match): string {
   if (m.matchedName === m.package && m.matchedVersion === m.installedVersion) return '';
   return m.matchedName === m.package ? `@${m.matchedVersion}` : `${m.matchedName} ${m.matchedVersion}`;
@@ -146,7 +155,7 @@ export function reportTable(r: ScanReport): string {
       m.package,
       m.installedVersion,
       matchedAs(m),
-      m.vulnId,
+      ids(m),
       m.severitySource === 'nvd' && m.group !== 'nvdv2:cves' ? `${m.severity} (NVD)` : m.severity,
       cvssCell(m),
       m.kev ? 'KEV' : '',
@@ -164,7 +173,10 @@ export function reportTable(r: ScanReport): string {
   }
   if (r.result.distro?.rebuild) out.push(`note: ${rebuildNote(r.result.distro.rebuild, r.result.distro.id, r.result.distro.release)}`);
   if (ignored.size > 0) out.push(`note: ${ignored.size} will-not-fix or deferred ${ignored.size === 1 ? 'finding is' : 'findings are'} ignored by the policy (ignoreWontFix)`);
-  if (r.skipped && r.skipped.length > 0) out.push(`note: ${r.skipped.length} input entries not scanned (${r.skipped[0]?.reason ?? ''}${r.skipped.length > 1 ? ', …' : ''}); --format json lists them`);
+  const skipped = (r.skipped ?? []).filter((s) => s.local !== true);
+  const local = (r.skipped ?? []).filter((s) => s.local === true);
+  if (skipped.length > 0) out.push(`note: ${skipped.length} input entries not scanned (${skipped[0]?.reason ?? ''}${skipped.length > 1 ? ', …' : ''}); --format json lists them`);
+  if (local.length > 0) out.push(`note: ${local.length} local ${local.length === 1 ? 'package' : 'packages'} not scanned, being the project's own code (${local[0]?.reason ?? ''}${local.length > 1 ? ', …' : ''})`);
   for (const u of r.result.unchecked) out.push(`note: ${u.packages} ${u.packages === 1 ? 'package' : 'packages'} not checked: the engine holds no data for ${u.group}`);
   for (const a of r.dataAge ?? []) if (a.stale) out.push(`warning: data for ${a.group} is stale (last update ${a.updatedAt ?? 'never'}); sync or import a newer bundle`);
   if (r.result.problems.length > 0) {
@@ -177,12 +189,17 @@ export function reportTable(r: ScanReport): string {
   }
   for (const e of r.verdict.expired) out.push(`warning: allowlist entry ${e.id}${e.package ? ` (${e.package})` : ''} expired at ${e.expires ?? ''} and no longer applies`);
   const v = r.verdict;
-  const gates = [v.policy.failOn === 'none' ? 'never fails on severity' : `fails on ${v.policy.failOn} and above${v.policy.failOnUnknown ? ' and on Unknown' : ''}`];
+  const gates = [
+    (v.policy.failOn === 'none' ? 'never fails on severity' : `fails on ${v.policy.failOn} and above${v.policy.failOnUnknown ? ' and on Unknown' : ''}`) +
+      (v.policy.failOnUnchecked ? ' and on unchecked packages' : ''),
+  ];
   if (v.policy.failOnKev) gates.push('on KEV listings');
   const epss = v.policy.failOnEpss;
   if (epss) gates.push(`on EPSS ${[epss.score === undefined ? '' : `score >= ${epss.score}`, epss.percentile === undefined ? '' : `percentile >= ${epss.percentile}`].filter(Boolean).join(' or ')}`);
   const gate = gates.join(', ');
+  const failures = [...(v.violations.length > 0 || !v.uncheckedFail ? [`${v.violations.length} violations`] : []), ...(v.uncheckedFail ? [`${v.coverage?.unchecked ?? 0} unchecked`] : [])];
+  const checked = v.coverage ? `, ${v.coverage.checked} of ${v.coverage.packages} packages checked` : '';
   const ignoring = v.policy.ignoreWontFix ? ", ignoring won't-fix and deferred" : '';
-  out.push('', `policy ${v.policy.source} ${gate}${ignoring}: ${v.pass ? 'PASS' : `FAIL (${v.violations.length} violations)`}${v.allowed.length > 0 ? `, ${v.allowed.length} allowed` : ''}${v.ignored.length > 0 ? `, ${v.ignored.length} ignored` : ''}`);
+  out.push('', `policy ${v.policy.source} ${gate}${ignoring}${checked}: ${v.pass ? 'PASS' : `FAIL (${failures.join(', ')})`}${v.allowed.length > 0 ? `, ${v.allowed.length} allowed` : ''}${v.ignored.length > 0 ? `, ${v.ignored.length} ignored` : ''}`);
   return out.join('\n');
 }

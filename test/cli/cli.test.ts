@@ -65,7 +65,7 @@ describe('airfeed CLI', () => {
     expect(missing.stderr).toMatch(/cannot read mirror directory .*nope: it does not exist\n\s+what to do: Check the path/);
     const badDriver = await airfeed('sync', 'gentoo');
     expect(badDriver.code).toBe(1);
-    expect(badDriver.stderr).toMatch(/unknown driver "gentoo"; known drivers: alpine, debian, kev, ubuntu/);
+    expect(badDriver.stderr).toMatch(/unknown driver "gentoo"; known drivers: alpine, debian, kev, osv, redhat, ubuntu/);
   });
 
   it('reports a group whose input vanished upstream, keeps it, lists it as stale, and un-stales it when it returns', async () => {

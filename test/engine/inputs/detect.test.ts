@@ -23,6 +23,22 @@ describe('detectFormat', () => {
     ['package-lock-v3.json', 'npm-lock'],
     ['package-lock-v2.json', 'npm-lock'],
     ['package-lock-v1.json', 'npm-lock'],
+    ['lockfiles/yarn-v1.lock', 'yarn-lock'],
+    ['lockfiles/yarn-berry.lock', 'yarn-lock'],
+    ['lockfiles/pnpm-lock-v5.yaml', 'pnpm-lock'],
+    ['lockfiles/pnpm-lock-v6.yaml', 'pnpm-lock'],
+    ['lockfiles/pnpm-lock-v9.yaml', 'pnpm-lock'],
+    ['lockfiles/requirements.txt', 'requirements'],
+    ['lockfiles/poetry.lock', 'poetry-lock'],
+    ['lockfiles/Pipfile.lock', 'pipfile-lock'],
+    ['lockfiles/uv.lock', 'uv-lock'],
+    ['lockfiles/go.mod', 'go-mod'],
+    ['lockfiles/go.sum', 'go-sum'],
+    ['lockfiles/Cargo.lock', 'cargo-lock'],
+    ['lockfiles/Gemfile.lock', 'gemfile-lock'],
+    ['lockfiles/composer.lock', 'composer-lock'],
+    ['lockfiles/packages.lock.json', 'nuget-lock'],
+    ['lockfiles/gradle.lockfile', 'gradle-lockfile'],
   ])('%s is %s', async (name, format) => {
     expect(await detectFormat(fixture(name))).toBe(format);
   });
@@ -55,13 +71,17 @@ describe('detectFormat', () => {
         ['arr', '[1, 2]', 'is JSON, but its top level is not an object'],
         [
           'obj', '{"hello": "world"}',
-          'cannot tell the input format: a JSON document, but its top-level keys are not those of CycloneDX JSON SBOM (1.2 to 1.6) (cyclonedx), ' +
-            'npm package-lock.json (lockfileVersion 2, 3) (npm-lock), SPDX JSON SBOM (2.2, 2.3) (spdx), syft JSON (syft -o json) (syft); pass --input-format if it is one of them',
+          'cannot tell the input format: a JSON document, but its top-level keys are not those of composer.lock (composer-lock), CycloneDX JSON SBOM (1.2 to 1.6) (cyclonedx), ' +
+            'npm package-lock.json (lockfileVersion 2, 3) (npm-lock), NuGet packages.lock.json (nuget-lock), Pipfile.lock (pipfile-lock), ' +
+            'SPDX JSON SBOM (2.2, 2.3) (spdx), syft JSON (syft -o json) (syft); pass --input-format if it is one of them',
         ],
         [
           'txt', 'hello world\n',
           'cannot tell the input format: a text file, but its first lines are not those of Alpine /lib/apk/db/installed (apk-installed), ' +
-            'Debian/Ubuntu /var/lib/dpkg/status (dpkg-status), rpm -qa output (rpm-qa); pass --input-format if it is one of them',
+            'Cargo.lock (cargo-lock), Debian/Ubuntu /var/lib/dpkg/status (dpkg-status), Gemfile.lock (gemfile-lock), go.mod (go-mod), go.sum (go-sum), ' +
+            'gradle.lockfile (gradle-lockfile), pnpm-lock.yaml (lockfile 5.x, 6.x, 9.x) (pnpm-lock), poetry.lock (poetry-lock), ' +
+            'pip requirements.txt (pinned name==version lines) (requirements), rpm -qa output (rpm-qa), uv.lock (uv-lock), ' +
+            'yarn.lock (yarn 1 and yarn 2+) (yarn-lock); pass --input-format if it is one of them',
         ],
       ];
       for (const [name, content, what] of cases) {
@@ -91,8 +111,9 @@ describe('registry and options', () => {
   it('rejects an unknown --input-format, listing the valid ones', () => {
     expect(isInputFormat('syft')).toBe(true);
     expect(isInputFormat('toString')).toBe(false);
-    expect(thrown(() => getParser('yarn-lock'), 'INPUT_INVALID').message).toBe(
-      '--input-format "yarn-lock" is not a known input format; valid formats: apk-installed, cyclonedx, dpkg-status, npm-lock, rpm-qa, spdx, syft',
+    expect(thrown(() => getParser('bun-lock'), 'INPUT_INVALID').message).toBe(
+      '--input-format "bun-lock" is not a known input format; valid formats: apk-installed, cargo-lock, composer-lock, cyclonedx, dpkg-status, ' +
+        'gemfile-lock, go-mod, go-sum, gradle-lockfile, npm-lock, nuget-lock, pipfile-lock, pnpm-lock, poetry-lock, requirements, rpm-qa, spdx, syft, uv-lock, yarn-lock',
     );
   });
 
