@@ -87,6 +87,7 @@ export function registerSources(program: Command): void {
             trust,
             log: ctx.log,
             progress,
+            spoolDir: path.join(ctx.config.home, 'tmp'),
             ...(flags.allowExpired ? { allowExpired: true } : {}),
             ...(flags.allowDowngrade ? { allowDowngrade: true } : {}),
           });

@@ -10,6 +10,8 @@
  * `sourceRpm`/`epoch`/`modularityLabel` (rpm), and `syft:package:type` gives the kind of a component without purl.
  * trivy's `aquasecurity:trivy:SrcName`, `SrcVersion`, `SrcRelease`, `SrcEpoch`, `Modularitylabel` are read the same way.
  * The distro is the first `operating-system` component, else the first purl `distro=` qualifier.
+ * A component's `cpe`, and the further CPEs syft lists as `syft:cpe23` properties, are kept for
+ * `scan --match cpe` (inputs/types.ts CpeComponent).
  */
 import { z } from 'zod';
 import { atJson, inputError, validate } from './errors.ts';
@@ -30,6 +32,7 @@ const Component = z.looseObject({
   group: z.string().optional(),
   version: z.string().optional(),
   purl: z.string().optional(),
+  cpe: z.string().optional(),
   properties: z.array(Property).optional(),
   components: z.array(z.unknown()).optional(),
 });
@@ -78,12 +81,14 @@ function entry(c: Component, path: JsonPath): SbomEntry {
     const vr = trivyVersion === undefined ? undefined : trivyRelease ? `${trivyVersion}-${trivyRelease}` : trivyVersion;
     stated = vr === undefined ? { name: trivyName } : { name: trivyName, version: withEpoch(props.get(`${TRIVY}SrcEpoch`)?.value, vr) };
   }
+  const cpes = [...(c.cpe === undefined ? [] : [c.cpe]), ...(c.properties ?? []).filter((p) => p.name === 'syft:cpe23' && p.value !== undefined).map((p) => p.value ?? '')];
   return {
     path,
     purl: c.purl === undefined ? undefined : { value: c.purl, path: [...path, 'purl'] },
     name,
     version: c.version,
     kind,
+    cpes,
     source: {
       apkOrigin: props.get('syft:metadata:originPackage')?.value,
       debSource: props.get('syft:metadata:source')?.value,

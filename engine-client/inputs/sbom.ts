@@ -9,7 +9,7 @@ import { atJson, inputError } from './errors.ts';
 import { parsePurl, purlDistro, purlPackage, purlSource, PurlError, type Purl } from './purl.ts';
 import { moduleOfLabel } from './rpm-module.ts';
 import { debSource, rpmSource, withEpoch, type SourcePackage } from './source-package.ts';
-import type { Distro, InputFormat, InstalledPackage, Inventory, PackageKind, SkippedEntry } from './types.ts';
+import type { CpeComponent, Distro, InputFormat, InstalledPackage, Inventory, PackageKind, SkippedEntry } from './types.ts';
 
 /** A JSON path of keys and indexes. */
 export type JsonPath = readonly (string | number)[];
@@ -36,6 +36,8 @@ export interface SbomEntry {
   /** The kind from the tool's own package type, used when there is no purl. */
   kind?: PackageKind | undefined;
   source?: ExplicitSource | undefined;
+  /** CPEs the tool lists for the entry (CycloneDX `cpe`, SPDX security references, syft `cpes`). */
+  cpes?: readonly string[] | undefined;
 }
 
 /** The package kind for each syft package type (syft JSON `type`, CycloneDX `syft:package:type`). */
@@ -48,12 +50,28 @@ export const KIND_BY_SYFT_TYPE: Readonly<Record<string, PackageKind>> = {
 export class SbomCollector {
   readonly packages: InstalledPackage[] = [];
   readonly skipped: SkippedEntry[] = [];
+  readonly cpeComponents: CpeComponent[] = [];
   purlDistro: Distro | undefined;
 
   constructor(readonly file: string) {}
 
-  /** Adds one entry: a package, a skipped entry, or nothing (no purl and no kind: not a package). */
+  /**
+   * Adds one entry: a package, a skipped entry, or nothing (no purl and no kind: not a package); and,
+   * when it lists CPEs, a CPE component (for `--match cpe`), whatever it is otherwise.
+   */
   add(entry: SbomEntry): void {
+    const kind = this.addPackage(entry);
+    const cpes = (entry.cpes ?? []).filter((c) => c.trim() !== '');
+    if (cpes.length === 0 || entry.name === undefined || entry.name === '') return;
+    const component: CpeComponent = { name: entry.name, cpes: [...new Set(cpes)], location: atJson(this.file, entry.path) };
+    const version = this.packages.at(-1)?.location === component.location ? this.packages.at(-1)?.version : entry.version;
+    if (version !== undefined && version !== '') component.version = version;
+    if (kind !== undefined) component.kind = kind;
+    this.cpeComponents.push(component);
+  }
+
+  /** Adds the entry's package (or skipped entry); returns its kind when it became a package. */
+  private addPackage(entry: SbomEntry): PackageKind | undefined {
     let purl: Purl | undefined;
     if (entry.purl !== undefined && entry.purl.value !== '') {
       try {
@@ -70,20 +88,20 @@ export class SbomCollector {
       const fromPurl = purlPackage(purl);
       if (fromPurl === undefined) {
         this.skip(entry.path, `purl type "${purl.type}" is not one the engine matches`);
-        return;
+        return undefined;
       }
       ({ kind, name } = fromPurl);
       version = fromPurl.version ?? version;
       this.purlDistro ??= purlDistro(purl);
     }
-    if (kind === undefined) return;
+    if (kind === undefined) return undefined;
     if (name === undefined || name === '') {
       this.skip(entry.path, 'no name');
-      return;
+      return undefined;
     }
     if (version === undefined || version === '') {
       this.skip(entry.path, `${name} has no version`);
-      return;
+      return undefined;
     }
     if (kind === 'rpm') version = withEpoch(entry.source?.rpmEpoch, version);
     const pkg: InstalledPackage = { name, version, kind, location: atJson(this.file, entry.path) };
@@ -97,6 +115,7 @@ export class SbomCollector {
       if (module !== undefined) pkg.module = module;
     }
     this.packages.push(pkg);
+    return kind;
   }
 
   /** Records an entry at `path` that is a package the engine cannot match, and why. */
@@ -110,6 +129,7 @@ export class SbomCollector {
     const d = distro ?? this.purlDistro;
     if (d !== undefined) inv.distro = d;
     if (this.skipped.length > 0) inv.skipped = this.skipped;
+    if (this.cpeComponents.length > 0) inv.cpeComponents = this.cpeComponents;
     return inv;
   }
 

@@ -6,6 +6,8 @@
  * `versionInfo` is the version when the purl has none. Packages without a purl, files, snippets and
  * relationships say nothing the matcher can use and are skipped. The distro is the package whose
  * `primaryPackagePurpose` is `OPERATING-SYSTEM` (2.3), else the first purl `distro=` qualifier.
+ * `SECURITY` references of type `cpe23Type` or `cpe22Type` are kept for `scan --match cpe`, also
+ * for a package without a purl.
  */
 import { z } from 'zod';
 import { atJson, inputError, validate } from './errors.ts';
@@ -16,6 +18,7 @@ import type { Distro, Inventory } from './types.ts';
 
 const SPDX_VERSIONS = ['SPDX-2.2', 'SPDX-2.3'];
 const PACKAGE_MANAGER = new Set(['PACKAGE-MANAGER', 'PACKAGE_MANAGER']);
+const CPE_TYPES = new Set(['cpe23Type', 'cpe22Type']);
 const NO_VALUE = new Set(['', 'NOASSERTION', 'NONE']);
 
 const ExternalRef = z.looseObject({ referenceCategory: z.string(), referenceType: z.string(), referenceLocator: z.string() });
@@ -51,12 +54,14 @@ export function spdxFromJson(doc: unknown, file: string): Inventory {
     }
     const j = (p.externalRefs ?? []).findIndex((r) => PACKAGE_MANAGER.has(r.referenceCategory) && r.referenceType === 'purl');
     const ref = p.externalRefs?.[j];
-    if (ref === undefined) return;
+    const cpes = (p.externalRefs ?? []).filter((r) => r.referenceCategory === 'SECURITY' && CPE_TYPES.has(r.referenceType)).map((r) => r.referenceLocator);
+    if (ref === undefined && cpes.length === 0) return;
     out.add({
       path,
-      purl: { value: ref.referenceLocator, path: [...path, 'externalRefs', j, 'referenceLocator'] },
+      purl: ref === undefined ? undefined : { value: ref.referenceLocator, path: [...path, 'externalRefs', j, 'referenceLocator'] },
       name: p.name,
       version,
+      cpes,
     });
   });
   return out.inventory('spdx', os);

@@ -20,6 +20,8 @@ const Artifact = z.looseObject({
   version: z.string().optional(),
   type: z.string(),
   purl: z.string().optional(),
+  // Older syft writes CPE strings, newer ones `{cpe, source}` objects.
+  cpes: z.array(z.union([z.string(), z.looseObject({ cpe: z.string() })])).optional(),
   metadata: z.unknown().optional(),
 });
 
@@ -75,8 +77,11 @@ export function syftFromJson(doc: unknown, file: string): Inventory {
       const pom = validate(JavaMetadata, a.metadata, file, [...path, 'metadata'], 'not syft java metadata').pomProperties;
       if (pom?.groupId && pom.artifactId) name = `${pom.groupId}:${pom.artifactId}`;
     }
+    const cpes = (a.cpes ?? []).map((c) => (typeof c === 'string' ? c : c.cpe));
     if (kind === undefined && (a.purl === undefined || a.purl === '')) {
       out.skip(path, `syft package type "${a.type}" is not one the engine matches`);
+      // Not a package, but its CPEs can still be matched.
+      out.add({ path, name, version: a.version, cpes });
       return;
     }
     out.add({
@@ -86,6 +91,7 @@ export function syftFromJson(doc: unknown, file: string): Inventory {
       version: a.version,
       kind,
       source,
+      cpes,
     });
   });
   return out.inventory('syft', syftDoc.distro === undefined ? undefined : fromSyftDistro(syftDoc.distro));

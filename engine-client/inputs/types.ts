@@ -61,6 +61,23 @@ export interface Inventory {
    * version), so a report can say what was not scanned; absent when there are none.
    */
   skipped?: SkippedEntry[];
+  /**
+   * Every SBOM entry that carries CPEs (CycloneDX `cpe`, SPDX `cpe23Type`/`cpe22Type` references,
+   * syft `cpes`), whether or not it is also a package above, for `scan --match cpe`; absent when none.
+   */
+  cpeComponents?: CpeComponent[];
+}
+
+/** An SBOM entry with CPEs, as `scan --match cpe` matches it against NVD's configurations. */
+export interface CpeComponent {
+  name: string;
+  /** The entry's version (purl or component version); absent when it gives none. */
+  version?: string;
+  /** As the SBOM writes them, unparsed (a malformed one is reported when CPE matching runs). */
+  cpes: string[];
+  /** The package kind when the entry is also a package (it picks the version comparator). */
+  kind?: PackageKind;
+  location: string;
 }
 
 /** An input entry left out of `packages`, and why. */

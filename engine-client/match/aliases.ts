@@ -36,7 +36,9 @@ export type RecordLookup = (group: string, ids: readonly string[]) => Promise<Ma
 /** The version scheme of a package kind: the ecosystem's, or the distro's package manager's. */
 const DISTRO_SCHEME: Readonly<Partial<Record<PackageKind, string>>> = { apk: 'apk', deb: 'dpkg', rpm: 'rpm' };
 
-function comparatorOfKind(kind: PackageKind): Comparator | undefined {
+function comparatorOfKind(kind: PackageKind | 'cpe'): Comparator | undefined {
+  // A component known only by its CPE (`--match cpe`) has no ecosystem comparator.
+  if (kind === 'cpe') return undefined;
   try {
     return comparatorFor(kind, DISTRO_KINDS.has(kind) ? (DISTRO_SCHEME[kind] ?? '') : ecosystemOf(kind).scheme);
   } catch {

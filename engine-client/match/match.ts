@@ -25,6 +25,7 @@
  * is reported as `unavailableFix` (channel `eus`), as an Ubuntu Pro fix is without Pro.
  */
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import type { CvssSummary, EpssSummary, KevSummary, SeveritySource } from '../enrich/types.ts';
 import { type FixState, NO_FIX, type Severity } from '../../drivers/_framework/record.ts';
 import type { Distro, InstalledPackage, Inventory, PackageKind } from '../inputs/types.ts';
 import { packageKey } from '../store/package-key.ts';
@@ -43,7 +44,10 @@ export interface Match {
   /** The installed package, as the input names it. */
   package: string;
   installedVersion: string;
-  kind: PackageKind;
+  /** The package's kind; `cpe` for an SBOM component known only by its CPE (`--match cpe`). */
+  kind: PackageKind | 'cpe';
+  /** `package`: by name in its distro's or ecosystem's group; `cpe`: by a CPE against NVD's configurations (`--match cpe`). */
+  matchedBy: 'package' | 'cpe';
   /** The name the record names (the source package for distro binaries). */
   matchedName: string;
   /** The version that was compared (the source version for distro binaries). */
@@ -55,6 +59,18 @@ export interface Match {
    */
   aliases?: string[];
   severity: Severity;
+  /**
+   * Where `severity` comes from: the matched record itself, or NVD's record of the same CVE (the
+   * record's id or an alias) when the record has no severity or CVSS of its own (engine-client/enrich);
+   * null while it is Unknown.
+   */
+  severitySource: SeveritySource | null;
+  /** The CVSS metric shown with the severity (the record's own, else NVD's); null when neither has one. */
+  cvss: CvssSummary | null;
+  /** The CISA KEV listing of the CVE; null when it is not listed (or the engine holds no KEV data). */
+  kev: KevSummary | null;
+  /** The FIRST EPSS score of the CVE; null when it has none (or the engine holds no EPSS data). */
+  epss: EpssSummary | null;
   /** What the record says about the package: every state but `not_affected`, which never matches. */
   state: Exclude<FixState, 'not_affected'>;
   /** The first fixed version the machine can install; null when no fix is known or available to it. */
@@ -312,10 +328,16 @@ function matchOf(c: Candidate, row: AffectedRow, fixed: string | null): Match {
     package: c.pkg.name,
     installedVersion: c.pkg.version,
     kind: c.pkg.kind,
+    matchedBy: 'package',
     matchedName: c.name,
     matchedVersion: c.version,
     vulnId: row.vulnId,
     severity: row.severity,
+    // What the affected row knows; engine-client/enrich fills in the rest from the stored records.
+    severitySource: row.severity === 'Unknown' ? null : 'record',
+    cvss: null,
+    kev: null,
+    epss: null,
     state: row.state === 'not_affected' ? 'affected' : row.state,
     fixedVersion: fixed,
     group: row.group,
@@ -392,7 +414,8 @@ function missingRelease(group: string, distro: Distro, inv: Inventory, available
 // One collator for the sort: `localeCompare(x, 'en')` gives the same order but looks the locale up
 // on every call, which dominated the time of a scan with thousands of matches.
 const english = new Intl.Collator('en');
-const order = (a: Match, b: Match): number =>
+/** The order of a scan's matches: severity (highest first), package, id, group. */
+export const compareMatches = (a: Match, b: Match): number =>
   SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || english.compare(a.package, b.package) || english.compare(a.vulnId, b.vulnId) || english.compare(a.group, b.group);
 
 /** Matches every package of an inventory; results sorted by severity (highest first), package, id. */
@@ -454,7 +477,7 @@ export async function matchInventory(inv: Inventory, options: MatchOptions): Pro
   // The same flaw under several ids (GHSA, PYSEC, GO, CVE) in one package becomes one match (aliases.ts).
   const merged = await mergeFlaws(matches, options.records);
   return {
-    distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, checked, matches: merged.sort(order), problems, warnings,
+    distro: distro ?? null, groups: consulted, unchecked, packages: inv.packages.length, checked, matches: merged.sort(compareMatches), problems, warnings,
     ...(distro?.id === 'ubuntu' || channelSeen ? { ubuntuPro: pro } : {}),
   };
 }

@@ -1,11 +1,16 @@
 /**
- * Policy: which matches fail a scan. A policy file (JSON or YAML) names the lowest failing severity
- * and an allowlist of accepted findings, each with a reason and an optional expiry; an expired
- * entry no longer applies and is reported, so an exception cannot silently outlive its review.
+ * Policy: which matches fail a scan. A policy file (JSON or YAML) names the lowest failing severity,
+ * whether known exploitation fails a scan whatever the severity (CISA KEV listing, an EPSS score or
+ * percentile at or above a threshold), and an allowlist of accepted findings, each with a reason and
+ * an optional expiry; an expired entry no longer applies and is reported, so an exception cannot
+ * silently outlive its review. An allowed match never fails, whichever rule it would break.
  *
  * ```yaml
  * failOn: High            # Unknown < Negligible < Low < Medium < High < Critical; "none" never fails
- * failOnUnknown: false    # also fail on matches whose severity the feed does not know
+ * failOnUnknown: false    # also fail on matches whose severity neither the feed nor NVD knows
+ * failOnKev: true         # also fail on every match CISA lists as known exploited (kev:catalog)
+ * failOnEpss: 0.5         # also fail when the EPSS score (probability of exploitation in 30 days) is >= 0.5
+ * # failOnEpss: {percentile: 0.95}      # ... or on the percentile; with both keys, either one fails
  * ignoreWontFix: false    # do not fail on matches the vendor will not fix or has deferred (Debian
  *                         # <ignored>/<postponed>, Ubuntu ignored/deferred): still reported, as "ignored"
  * failOnUnchecked: false  # also fail when a package could not be checked (see Coverage)
@@ -22,6 +27,7 @@ import { z } from 'zod';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { readInputFile } from '../../drivers/_framework/files.ts';
 import { SEVERITIES, type Severity } from '../../drivers/_framework/record.ts';
+import { EPSS_GROUP, KEV_GROUP } from '../enrich/types.ts';
 import { type Match, SEVERITY_RANK } from '../match/match.ts';
 
 const dateOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
@@ -33,13 +39,29 @@ const AllowEntry = z.strictObject({
   expires: z.union([dateOrTime, z.date()]).optional(),
 });
 
+const probability = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+
+/** An EPSS threshold: a bare number is a score; an object names a score, a percentile, or both (either fails). */
+const EpssThreshold = z.union([
+  probability,
+  z.strictObject({ score: probability.optional(), percentile: probability.optional() }).refine((t) => t.score !== undefined || t.percentile !== undefined, 'give a score, a percentile, or both'),
+]);
+
 export const PolicyFile = z.strictObject({
   failOn: z.enum([...SEVERITIES, 'none']).default('High'),
   failOnUnknown: z.boolean().default(false),
+  failOnKev: z.boolean().default(false),
+  failOnEpss: EpssThreshold.optional(),
   ignoreWontFix: z.boolean().default(false),
   failOnUnchecked: z.boolean().default(false),
   allowlist: z.array(AllowEntry).default([]),
 });
+
+/** The EPSS thresholds a policy fails at (each optional). */
+export interface EpssGate {
+  score?: number;
+  percentile?: number;
+}
 
 export interface AllowlistEntry {
   id: string;
@@ -52,6 +74,10 @@ export interface AllowlistEntry {
 export interface Policy {
   failOn: Severity | 'none';
   failOnUnknown: boolean;
+  /** Fail on matches listed in CISA KEV. */
+  failOnKev: boolean;
+  /** Fail on matches whose EPSS score or percentile reaches these; null: EPSS does not fail a scan. */
+  failOnEpss: EpssGate | null;
   /** Matches in state `will_not_fix` or `deferred` do not fail the policy (they are reported as ignored). */
   ignoreWontFix?: boolean;
   /** Fail when any package could not be checked (Coverage.unchecked > 0). */
@@ -63,7 +89,7 @@ export interface Policy {
 
 /** The policy used when none is given: fail on High and Critical, nothing allowed. */
 export function defaultPolicy(): Policy {
-  return { failOn: 'High', failOnUnknown: false, failOnUnchecked: false, allowlist: [], source: 'default' };
+  return { failOn: 'High', failOnUnknown: false, failOnUnchecked: false, failOnKev: false, failOnEpss: null, allowlist: [], source: 'default' };
 }
 
 function toInstant(v: string | Date): string {
@@ -85,11 +111,13 @@ export function parsePolicy(text: string, source: string): Policy {
     const at = issue?.path.length ? issue.path.join('.') : '(top level)';
     throw new AirfeedError('POLICY_INVALID', `${source}: ${at}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
   }
-  const { failOn, failOnUnknown, failOnUnchecked, ignoreWontFix, allowlist } = parsed.data;
+  const { failOn, failOnUnknown, failOnUnchecked, failOnKev, failOnEpss, ignoreWontFix, allowlist } = parsed.data;
   return {
     failOn,
     failOnUnknown,
     failOnUnchecked,
+    failOnKev,
+    failOnEpss: epssGate(failOnEpss),
     ...(ignoreWontFix ? { ignoreWontFix } : {}),
     source,
     allowlist: allowlist.map((e) => ({
@@ -99,6 +127,34 @@ export function parsePolicy(text: string, source: string): Policy {
       ...(e.expires === undefined ? {} : { expires: toInstant(e.expires) }),
     })),
   };
+}
+
+function epssGate(t: z.infer<typeof EpssThreshold> | undefined): EpssGate | null {
+  if (t === undefined) return null;
+  if (typeof t === 'number') return { score: t };
+  return { ...(t.score === undefined ? {} : { score: t.score }), ...(t.percentile === undefined ? {} : { percentile: t.percentile }) };
+}
+
+/**
+ * Parses `--fail-on-epss`: `0.5` (a score), `score:0.5`, `percentile:0.95`, or both joined with a
+ * comma; throws INPUT_INVALID naming the flag.
+ */
+export function parseEpssFlag(value: string): EpssGate {
+  const gate: EpssGate = {};
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const m = /^(?:(score|percentile):)?([0-9]*\.?[0-9]+)$/.exec(part);
+    const n = m ? Number(m[2]) : NaN;
+    if (!m || !(n >= 0 && n <= 1)) {
+      throw new AirfeedError('INPUT_INVALID', `--fail-on-epss ${value}: "${part}" is not a number from 0 to 1, score:<n> or percentile:<n> (e.g. 0.5 or percentile:0.95)`);
+    }
+    gate[(m[1] ?? 'score') as keyof EpssGate] = n;
+  }
+  return gate;
+}
+
+/** The enrichment groups a policy cannot be judged without (a KEV or EPSS gate with no data would pass everything). */
+export function policyNeeds(policy: Policy): string[] {
+  return [...(policy.failOnEpss ? [EPSS_GROUP] : []), ...(policy.failOnKev ? [KEV_GROUP] : [])];
 }
 
 /** Reads and parses a policy file. */
@@ -123,13 +179,17 @@ export interface Coverage {
 
 export interface Verdict {
   pass: boolean;
-  policy: { source: string; failOn: Severity | 'none'; failOnUnknown: boolean; failOnUnchecked: boolean; ignoreWontFix: boolean };
+  policy: {
+    source: string; failOn: Severity | 'none'; failOnUnknown: boolean; failOnUnchecked: boolean; failOnKev: boolean; failOnEpss: EpssGate | null; ignoreWontFix: boolean;
+  };
   /** What was checked; absent when the caller gave no coverage. */
   coverage?: Coverage;
   /** True when the verdict fails because packages were unchecked and the policy says failOnUnchecked. */
   uncheckedFail: boolean;
   /** Matches that fail the policy. */
   violations: Match[];
+  /** Why each violation fails (`severity High`, `KEV`, `EPSS score 0.61 >= 0.5`), in that order. */
+  reasons: ReadonlyMap<Match, string[]>;
   /** Matches the vendor will not fix or has deferred, left out by `ignoreWontFix` (reported, never failing). */
   ignored: Match[];
   /** Matches an allowlist entry accepted, with the entry. */
@@ -143,6 +203,20 @@ export interface Verdict {
 function covers(entry: AllowlistEntry, m: Match): boolean {
   const id = entry.id === m.vulnId || (m.aliases?.includes(entry.id) ?? false);
   return id && (entry.package === undefined || entry.package === m.package || entry.package === m.matchedName);
+}
+
+/** The rules a match breaks (none: it passes). */
+function failures(m: Match, policy: Policy, threshold: number): string[] {
+  const out: string[] = [];
+  if (SEVERITY_RANK[m.severity] >= threshold) out.push(`severity ${m.severity}${m.severitySource === 'nvd' ? ' (NVD)' : ''}`);
+  else if (policy.failOnUnknown && m.severity === 'Unknown') out.push('severity Unknown');
+  if (policy.failOnKev && m.kev) out.push(`KEV (listed ${m.kev.dateAdded})`);
+  const gate = policy.failOnEpss;
+  if (gate && m.epss) {
+    if (gate.score !== undefined && m.epss.score >= gate.score) out.push(`EPSS score ${m.epss.score} >= ${gate.score}`);
+    if (gate.percentile !== undefined && m.epss.percentile >= gate.percentile) out.push(`EPSS percentile ${m.epss.percentile} >= ${gate.percentile}`);
+  }
+  return out;
 }
 
 /** The coverage of a scan: its match result's counts, and the input entries it skipped (local code not counted). */
@@ -159,6 +233,7 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
   for (const e of policy.allowlist) (e.expires !== undefined && Date.parse(e.expires) <= now.getTime() ? expired : live).push(e);
   const used = new Set<AllowlistEntry>();
   const violations: Match[] = [];
+  const reasons = new Map<Match, string[]>();
   const allowed: { match: Match; entry: AllowlistEntry }[] = [];
   const ignored: Match[] = [];
   const ignoreWontFix = policy.ignoreWontFix === true;
@@ -174,16 +249,23 @@ export function evaluatePolicy(matches: readonly Match[], policy: Policy, now: D
       ignored.push(m);
       continue;
     }
-    const rank = SEVERITY_RANK[m.severity];
-    if (rank >= threshold || (policy.failOnUnknown && m.severity === 'Unknown')) violations.push(m);
+    const why = failures(m, policy, threshold);
+    if (why.length > 0) {
+      violations.push(m);
+      reasons.set(m, why);
+    }
   }
   const uncheckedFail = policy.failOnUnchecked && coverage !== undefined && coverage.unchecked > 0;
   return {
     pass: violations.length === 0 && !uncheckedFail,
-    policy: { source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, failOnUnchecked: policy.failOnUnchecked, ignoreWontFix },
+    policy: {
+      source: policy.source, failOn: policy.failOn, failOnUnknown: policy.failOnUnknown, failOnUnchecked: policy.failOnUnchecked,
+      failOnKev: policy.failOnKev, failOnEpss: policy.failOnEpss, ignoreWontFix,
+    },
     ...(coverage === undefined ? {} : { coverage }),
     uncheckedFail,
     violations,
+    reasons,
     ignored,
     allowed,
     expired,

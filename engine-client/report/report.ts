@@ -1,8 +1,10 @@
 /**
  * Scan output: a table for people and one JSON document for machines. Both carry the same facts:
- * what was scanned, which groups were consulted (and their data's age), every match with the name
- * and version that matched, problems the scan could not decide, versions it compared with a
- * warning, and the policy verdict.
+ * what was scanned, which groups were consulted (and their data's age), which enrichment groups
+ * (NVD, KEV, EPSS) the engine holds, every match with the name and version that matched, its
+ * severity and where that came from, its CVSS metric, KEV listing and EPSS score, problems the scan
+ * could not decide, versions it compared with a warning, and the policy verdict with each violation's
+ * reasons.
  */
 import type { SkippedEntry } from '../inputs/types.ts';
 import type { Match, MatchResult } from '../match/match.ts';
@@ -18,6 +20,10 @@ export interface ScanReport {
   dataAge?: { group: string; updatedAt: string | null; stale: boolean }[];
   /** Input entries that could not be matched (unknown package type, no version). */
   skipped?: SkippedEntry[];
+  /** The enrichment groups (nvdv2:cves, kev:catalog, epss:scores) and whether the engine holds them. */
+  enrichment?: { group: string; held: boolean; updatedAt: string | null; stale: boolean }[];
+  /** How packages were matched: by package (always), and by CPE when `--match cpe` asked for it. */
+  matchModes?: ('package' | 'cpe')[];
   /** Where the distro release came from when the scan found it itself (`/etc/os-release` beside the scanned dpkg database). */
   distroSource?: string;
 }
@@ -39,11 +45,14 @@ export function reportJson(r: ScanReport): Record<string, unknown> {
     groups: r.result.groups,
     unchecked: r.result.unchecked,
     ...(r.dataAge ? { dataAge: r.dataAge } : {}),
+    enrichment: r.enrichment ?? [],
+    matchModes: r.matchModes ?? ['package'],
     skipped: r.skipped ?? [],
     matches: r.result.matches.map((m) => ({
       ...m,
       aliases: m.aliases ?? [],
       policy: failing.has(m) ? 'fail' : allowedKeys.has(m) ? 'allowed' : ignored.has(m) ? 'ignored' : 'pass',
+      policyReasons: r.verdict.reasons.get(m) ?? [],
     })),
     problems: r.result.problems,
     warnings: r.result.warnings,
@@ -71,6 +80,27 @@ function table(headers: string[], rows: string[][]): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(headers), ...rows.map(line)];
+}
+
+const ENRICHMENT_NOTES: Readonly<Record<string, string>> = {
+  'nvdv2:cves': 'matches whose record rates no severity (Alpine secdb) stay Unknown',
+  'kev:catalog': 'no match can show a KEV listing',
+  'epss:scores': 'no match can show an EPSS score',
+};
+
+/** `7.8 v3.1` (NVD's when the record has none of its own: `5.9 v3.1 NVD`). */
+function cvssCell(m: Match): string {
+  if (!m.cvss) return '';
+  const score = m.cvss.baseScore === null ? '?' : m.cvss.baseScore.toFixed(1);
+  return `${score} v${m.cvss.version}${m.cvss.from === 'nvd' && m.group !== 'nvdv2:cves' ? ' NVD' : ''}`;
+}
+
+/** `94.2% (99th)`: the score as a percentage, the percentile as grype shows it. */
+function epssCell(m: Match): string {
+  if (!m.epss) return '';
+  const pct = Math.floor(m.epss.percentile * 100);
+  const suffix = pct % 100 >= 11 && pct % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][pct % 10] ?? 'th');
+  return `${(m.epss.score * 100).toFixed(m.epss.score < 0.001 ? 3 : 1)}% (${pct}${suffix})`;
 }
 
 function advisoryText(m: Match): string {
@@ -126,13 +156,20 @@ export function reportTable(r: ScanReport): string {
       m.installedVersion,
       matchedAs(m),
       ids(m),
-      m.severity,
+      m.severitySource === 'nvd' && m.group !== 'nvdv2:cves' ? `${m.severity} (NVD)` : m.severity,
+      cvssCell(m),
+      m.kev ? 'KEV' : '',
+      epssCell(m),
       fixText(m),
       advisoryText(m),
       m.module ? `${m.group} [${m.module}]` : m.group,
       failing.has(m) ? 'FAIL' : allowed.has(m) ? 'allowed' : ignored.has(m) ? 'ignored' : '',
     ]);
-    out.push(...table(['PACKAGE', 'INSTALLED', 'MATCHED AS', 'VULNERABILITY', 'SEVERITY', 'FIXED IN', 'ADVISORY', 'GROUP', 'POLICY'], rows));
+    out.push(...table(['PACKAGE', 'INSTALLED', 'MATCHED AS', 'VULNERABILITY', 'SEVERITY', 'CVSS', 'KEV', 'EPSS', 'FIXED IN', 'ADVISORY', 'GROUP', 'POLICY'], rows));
+  }
+  for (const e of r.enrichment ?? []) {
+    if (!e.held) out.push(`note: the engine holds no ${e.group}: ${ENRICHMENT_NOTES[e.group] ?? 'its data is missing from the matches'}`);
+    else if (e.stale) out.push(`warning: data for ${e.group} is stale (last update ${e.updatedAt ?? 'never'}); sync or import a newer bundle`);
   }
   if (r.result.distro?.rebuild) out.push(`note: ${rebuildNote(r.result.distro.rebuild, r.result.distro.id, r.result.distro.release)}`);
   if (ignored.size > 0) out.push(`note: ${ignored.size} will-not-fix or deferred ${ignored.size === 1 ? 'finding is' : 'findings are'} ignored by the policy (ignoreWontFix)`);
@@ -152,9 +189,14 @@ export function reportTable(r: ScanReport): string {
   }
   for (const e of r.verdict.expired) out.push(`warning: allowlist entry ${e.id}${e.package ? ` (${e.package})` : ''} expired at ${e.expires ?? ''} and no longer applies`);
   const v = r.verdict;
-  const gate =
+  const gates = [
     (v.policy.failOn === 'none' ? 'never fails on severity' : `fails on ${v.policy.failOn} and above${v.policy.failOnUnknown ? ' and on Unknown' : ''}`) +
-    (v.policy.failOnUnchecked ? ' and on unchecked packages' : '');
+      (v.policy.failOnUnchecked ? ' and on unchecked packages' : ''),
+  ];
+  if (v.policy.failOnKev) gates.push('on KEV listings');
+  const epss = v.policy.failOnEpss;
+  if (epss) gates.push(`on EPSS ${[epss.score === undefined ? '' : `score >= ${epss.score}`, epss.percentile === undefined ? '' : `percentile >= ${epss.percentile}`].filter(Boolean).join(' or ')}`);
+  const gate = gates.join(', ');
   const failures = [...(v.violations.length > 0 || !v.uncheckedFail ? [`${v.violations.length} violations`] : []), ...(v.uncheckedFail ? [`${v.coverage?.unchecked ?? 0} unchecked`] : [])];
   const checked = v.coverage ? `, ${v.coverage.checked} of ${v.coverage.packages} packages checked` : '';
   const ignoring = v.policy.ignoreWontFix ? ", ignoring won't-fix and deferred" : '';

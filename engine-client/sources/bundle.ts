@@ -26,6 +26,8 @@ export interface EngineImportOptions {
   now?: Date;
   log?: Logger;
   progress?: Progress;
+  /** Directory for temp files of a first import (default: the OS temp directory). */
+  spoolDir?: string;
 }
 
 export interface EngineImportedGroup {
@@ -91,7 +93,7 @@ async function* groupChanges(seq: MemberSequence, file: string, m: Manifest, gro
 }
 
 /** The apply pass, inside the caller's transaction. */
-async function applyAll(tx: Tx, v: VerifiedBundle, progress: Progress | undefined): Promise<EngineImportedGroup[]> {
+async function applyAll(tx: Tx, v: VerifiedBundle, progress: Progress | undefined, spoolDir: string | undefined): Promise<EngineImportedGroup[]> {
   const m = v.manifest;
   const opened = await openBundle(v.file);
   try {
@@ -106,6 +108,10 @@ async function applyAll(tx: Tx, v: VerifiedBundle, progress: Progress | undefine
         group: g.name,
         mode: m.kind === 'full' ? 'replace' : 'changes',
         changes: groupChanges(seq, v.file, m, g.name),
+        // A full bundle holds each record of a group once (the producer exports its rows, keyed by id).
+        uniqueIds: () => m.kind === 'full',
+        onDuplicate: (message, cause) => new AirfeedError('BUNDLE_INVALID', `bundle ${v.file}: ${message}`, { cause }),
+        ...(spoolDir === undefined ? {} : { spoolDir }),
         onProgress: (n) => {
           progress?.tick(n - seen);
           seen = n;
@@ -148,7 +154,7 @@ export async function importBundleIntoEngine(sql: Sql, file: string, options: En
         message: `bundle ${m.bundleId} is already installed for all its ${m.groups.length} groups; nothing to do`,
       };
     }
-    const groups = await applyAll(tx, v, options.progress);
+    const groups = await applyAll(tx, v, options.progress, options.spoolDir);
     const records = groups.reduce((s, g) => s + g.records, 0);
     const tombstones = groups.reduce((s, g) => s + g.tombstones, 0);
     return {

@@ -1,7 +1,8 @@
 /**
  * From what a source sends to what the store keeps: the normalized record (/v2 lines, bundle docs)
  * or an Anchore /v1 record (the `vulnerabilities`, `github` and `nvdv2` shapes) becomes one upsert
- * with its affected entries, computed by the `affected` output shape (drivers/_framework/shapes).
+ * with its affected entries, computed by the `affected` output shape (drivers/_framework/shapes),
+ * and the CPE targets of its NVD configurations (engine-client/cpe/targets.ts; /v1 records have none).
  * Checks of current records are loose on purpose: only the fields the engine reads must be there and
  * well-formed, so a newer producer that adds fields still syncs. A version 1 record (from a service
  * or bundle of airfeed 0.1) is validated and upgraded first (drivers/_framework/record-v1.ts). Each
@@ -15,12 +16,17 @@ import { ecosystemByGroup } from '../../drivers/_framework/names.ts';
 import { NO_FIX, type Range, RECORD_SCHEMA_VERSION, Severity } from '../../drivers/_framework/record.ts';
 import { readRecord } from '../../drivers/_framework/record-v1.ts';
 import { AffectedInput, OUTPUT_SHAPES } from '../../drivers/_framework/shapes/index.ts';
+import { cpeTargets } from '../cpe/targets.ts';
 import type { AffectedEntry, VulnUpsert } from '../store/write.ts';
 
 const text = z.string().min(1);
 
-/** The fields of a record the engine's vulnerability row is made of (the affected rows: AffectedInput). */
-const RecordHeader = z.looseObject({
+/**
+ * The fields of a record the engine's vulnerability row is made of (the affected rows: AffectedInput).
+ * Other fields are ignored, not refused (z.object strips them; looseObject would copy every one of a
+ * 5 KB NVD record's fields for nothing).
+ */
+const RecordHeader = z.object({
   schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
   id: text,
   namespace: text,
@@ -78,12 +84,13 @@ export function fromNormalized(value: unknown, group: string, id: string, docTex
   const r = parsed.data;
   if (r.id !== id) return `record ${id} carries id ${r.id}`;
   if (r.namespace !== group) return `record ${id} has namespace ${r.namespace}, not ${group}`;
-  const input = AffectedInput.safeParse(record);
+  // Only `fixedIn` is read: the schema need not walk (and copy) the rest of the record.
+  const input = AffectedInput.safeParse({ fixedIn: (record as { fixedIn?: unknown }).fixedIn });
   if (!input.success) return `record ${id}: ${issue(input.error)}`;
   const affected = OUTPUT_SHAPES.affected.render(input.data, { deleted: false, updatedAt: null });
   // An upgraded record is stored as upgraded, so every document the engine keeps is of one schema.
   const doc = record === value ? (docText ?? JSON.stringify(value)) : canonicalJson(record);
-  return { id, deleted: false, severity: r.severity, link: r.link, doc, affected };
+  return { id, deleted: false, severity: r.severity, link: r.link, doc, affected, cpes: cpeTargets(record) };
 }
 
 /**
@@ -132,13 +139,14 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
       const ranges = f.range === NO_FIX ? null : rangeFromGithub(f.range);
       return { package: f.name, scheme, state: fixed !== null || ranges !== null ? 'fixed' : 'affected', fixed, ranges, versions: null, channel: null, module: null };
     });
-    return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected };
+    return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected, cpes: [] };
   }
   if (value !== null && typeof value === 'object' && 'cve' in value) {
     const parsed = AnchoreNvd.safeParse(value);
     if (!parsed.success) return `nvdv2 record: ${issue(parsed.error)}`;
-    // CPE-matched records name no packages: kept for lookups by id, no affected rows.
-    return { id: parsed.data.cve.CVE_data_meta.ID, deleted: false, severity: parsed.data.severity, link: null, doc, affected: [] };
+    // CPE-matched records name no packages: kept for lookups by id (severity, CVSS), no affected rows. The
+    // /v1 shape lists vulnerable CPEs without their version bounds, so they are not CPE targets.
+    return { id: parsed.data.cve.CVE_data_meta.ID, deleted: false, severity: parsed.data.severity, link: null, doc, affected: [], cpes: [] };
   }
   const parsed = AnchoreVulnerability.safeParse(value);
   if (!parsed.success) return `vulnerability record: ${issue(parsed.error)}`;
@@ -152,5 +160,5 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
       : f.Version === '0' ? 'not_affected' : 'fixed';
     return { package: f.Name, scheme: f.VersionFormat, state, fixed: state === 'fixed' ? f.Version : null, ranges: null, versions: null, channel: null, module: null };
   });
-  return { id: v.Name, deleted: false, severity: v.Severity, link: v.Link ?? null, doc, affected };
+  return { id: v.Name, deleted: false, severity: v.Severity, link: v.Link ?? null, doc, affected, cpes: [] };
 }

@@ -1,15 +1,16 @@
 /**
  * Online source: a feed service. /v2 (airfeed's native API) is read by change-sequence cursor: per
  * group, the changes after the engine's cursor arrive as NDJSON (or JSON pages from a client that
- * does not ask for NDJSON), are spooled to a temp file, parsed line by line (memory stays flat) and
- * applied in ONE transaction together with the new cursor, so a failure leaves the group's previous
- * data and cursor in place.
+ * does not ask for NDJSON), are parsed line by line as they arrive (memory stays flat; the shared
+ * HttpClient's `stream`) and applied in ONE transaction together with the new cursor, so a failure
+ * leaves the group's previous data and cursor in place. A connection that breaks midway rolls the
+ * group back, and the group is synced again from the start (at most GROUP_ATTEMPTS times): reading
+ * while the answer arrives is what lets a first sync keep up with the service (no spool file written,
+ * flushed and read back before the first record is written).
  * A group seen for the first time, taken over from another source, or whose producer's sequence went
  * backwards (a rebuilt service) is replaced as a whole. /v1 (an Anchore-style service) is in
  * service-v1.ts; `auto` falls back to it when /v2/groups answers 404.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AirfeedError, isAirfeedError } from '../../drivers/_framework/errors.ts';
@@ -20,7 +21,7 @@ import { listGroups } from '../store/status.ts';
 import { lockGroups, setGroupState, type VulnChange, writeGroup } from '../store/write.ts';
 import { type GroupSyncResult, groupSegment, parseJson, serviceSource, sourceInvalid, type SyncContext } from './common.ts';
 import { fromNormalized } from './convert.ts';
-import { fileLines, spoolDirectory } from './spool.ts';
+import { chunkLines, spoolDirectory } from './spool.ts';
 import { syncV1 } from './service-v1.ts';
 
 export type { GroupSyncResult } from './common.ts';
@@ -85,13 +86,12 @@ export function recordText(line: string, value: unknown): string | undefined {
  * result never depends on the order the lines come in), or, from a client that does not ask for
  * NDJSON, JSON pages followed by `next`. `onSeq` learns the highest sequence seen so far: the cursor.
  */
-async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq: (seq: number) => void): AsyncGenerator<VulnChange> {
+async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq: (seq: number) => void, answer: { ndjson?: boolean }): AsyncGenerator<VulnChange> {
   let from = after;
   let highest = after;
   for (let request = 0; ; request++) {
     const url = `${ctx.root}/v2/groups/${groupSegment(group)}/records?after=${from}`;
-    const file = path.join(ctx.spool, `records-${request}.ndjson`);
-    await ctx.http.download(url, file, { headers: { ...ctx.headers, accept: ctx.accept } });
+    const body = await ctx.http.stream(url, { headers: { ...ctx.headers, accept: ctx.accept } });
     let page: z.infer<typeof V2Page> | undefined;
     let previous = from;
     let outOfOrder = false;
@@ -113,11 +113,13 @@ async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq:
       return change;
     };
     try {
-      for await (const { line, no } of fileLines(file)) {
+      for await (const { line, no } of chunkLines(body)) {
         if (line.trim() === '') continue;
         const value = parseJson(line, (reason, cause) => sourceInvalid(url, group, `line ${no}`, reason, cause));
         // A JSON page: asked for (accept: 'json'), or a service that cannot stream; its records are just as good.
         const asPage = no === 1 ? V2Page.safeParse(value) : undefined;
+        // One NDJSON answer holds each record of the group once (the service's rows are keyed by id).
+        if (no === 1 && request === 0) answer.ndjson = asPage?.success !== true;
         if (asPage?.success) {
           page = asPage.data;
           for (const [i, r] of page.records.entries()) yield entry(r, `record ${i + 1} of the page`);
@@ -127,7 +129,8 @@ async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq:
         yield entry(value, `line ${no}`, line);
       }
     } finally {
-      await fs.rm(file, { force: true });
+      // Stopped early (a bad line, a failed write): release the connection.
+      await body.return(undefined);
     }
     if (outOfOrder) ctx.log.warn({ url, group }, 'the service sent changes out of sequence order');
     if (!page?.more) return;
@@ -136,8 +139,23 @@ async function* v2Changes(ctx: SyncContext, group: string, after: number, onSeq:
   }
 }
 
-/** Syncs one /v2 group in one transaction; see the module comment. */
+/** How often a group whose answer broke off midway is synced from the start before the sync fails. */
+const GROUP_ATTEMPTS = 3;
+
+/** Syncs one /v2 group, again from the start when its answer breaks off midway (each attempt rolled back). */
 async function syncGroupV2(ctx: SyncContext, remote: z.infer<typeof RemoteGroup>): Promise<GroupSyncResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await syncGroupV2Once(ctx, remote);
+    } catch (err) {
+      if (attempt >= GROUP_ATTEMPTS || !isAirfeedError(err, 'SOURCE_UNREACHABLE') || err.details['partial'] !== true) throw err;
+      ctx.log.warn({ group: remote.name, attempt, err: err.message }, 'the answer broke off midway; the group was rolled back and is synced again');
+    }
+  }
+}
+
+/** Syncs one /v2 group in one transaction; see the module comment. */
+async function syncGroupV2Once(ctx: SyncContext, remote: z.infer<typeof RemoteGroup>): Promise<GroupSyncResult> {
   const source = serviceSource(ctx.root);
   return ctx.sql.begin(async (tx) => {
     const state = (await lockGroups(tx, [remote.name])).get(remote.name);
@@ -155,10 +173,13 @@ async function syncGroupV2(ctx: SyncContext, remote: z.infer<typeof RemoteGroup>
     if (mode === 'replace' || remote.maxSeq > after) {
       ctx.progress?.phase(`sync ${remote.name}`);
       let seen = 0;
+      const answer: { ndjson?: boolean } = {};
       written = await writeGroup(tx, {
         group: remote.name,
         mode,
-        changes: v2Changes(ctx, remote.name, after, (seq) => void (cursor = seq)),
+        changes: v2Changes(ctx, remote.name, after, (seq) => void (cursor = seq), answer),
+        uniqueIds: () => answer.ndjson === true,
+        spoolDir: ctx.spool,
         onProgress: (n) => {
           ctx.progress?.tick(n - seen);
           seen = n;

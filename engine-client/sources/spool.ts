@@ -1,25 +1,25 @@
 /**
- * Answers of a feed service are downloaded to temp files (the shared HttpClient's `download`, with
- * its retries: a connection that breaks mid-body is retried, not half-applied) and read back line
- * by line, so memory stays flat whatever the size of a group.
+ * Line-by-line reading of a feed service's answers as they arrive (the shared HttpClient's `stream`;
+ * a connection that breaks midway fails the group's transaction, which is rolled back and may be
+ * tried again, so nothing is half-applied), so memory stays flat whatever the size of a group; and
+ * the sync's temp directory (a first sync spools its affected rows there: store/write-first.ts).
  */
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A temp directory for downloaded answers, removed by `cleanup`. */
+/** A temp directory for the sync's files, removed by `cleanup`. */
 export async function spoolDirectory(parent: string = os.tmpdir()): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   await fs.mkdir(parent, { recursive: true });
   const dir = await fs.mkdtemp(path.join(parent, 'airfeed-engine-'));
   return { dir, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
 }
 
-/** The lines of a file (without the newline), numbered from 1, read in large chunks. */
-export async function* fileLines(file: string): AsyncGenerator<{ line: string; no: number }> {
+/** The lines of a stream of chunks (without the newline), numbered from 1. */
+export async function* chunkLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<{ line: string; no: number }> {
   let carry: Buffer[] = [];
   let no = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of chunks) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);

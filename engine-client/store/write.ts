@@ -1,21 +1,25 @@
 /**
  * The engine store's only writer. A group is written inside the caller's transaction (one per group
- * for an online sync, one for a whole bundle), in three steps:
+ * for an online sync, one for a whole bundle), by one of two paths:
  *
- * 1. the changes are streamed once and COPYed into a temp table (the record's fixed-in entries ride
- *    along as a JSON array), so memory does not grow with the group;
- * 2. the last change per id wins; deletions (or, for a full snapshot, every id not in it) are removed;
- * 3. new or changed records are upserted, and only their affected rows are rewritten, expanded from
- *    the staged arrays in SQL. Unchanged records are not touched.
+ * - **First sync** (write-first.ts): the whole group arrives (`replace`), the engine holds none of
+ *   it, and the source sends each id at most once (a /v2 NDJSON answer, a full bundle). Records are
+ *   COPYed straight into `vulnerabilities`, their affected rows and CPE targets spooled to disk and
+ *   COPYed after: each document is written once, as the service's first apply does
+ *   (feed-service/storage/apply-first.ts).
+ * - **Staged** (write-staged.ts), for everything else: the changes are COPYed into a temp table, the
+ *   last change per id wins, deletions (or, for a full snapshot, every id not in it) are removed, and
+ *   only new or changed records are written, with their affected rows and CPE targets.
  *
  * Callers lock the group first (lockGroups) and record where the data came from (setGroupState) in
  * the same transaction, so a cursor never moves without the data it stands for.
  */
 import type { Severity } from '../../drivers/_framework/record.ts';
 import type { AffectedEntry } from '../../drivers/_framework/shapes/index.ts';
-import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
+import type { CpeTarget } from '../cpe/targets.ts';
 import type { Tx } from './db.ts';
-import { packageKey } from './package-key.ts';
+import { writeFirst } from './write-first.ts';
+import { writeStaged } from './write-staged.ts';
 
 // Namespace of the engine's per-group write locks among advisory locks (first key of the two-key form).
 const ENGINE_GROUP_LOCK = 7_324_102;
@@ -30,6 +34,8 @@ export interface VulnUpsert {
   link: string | null;
   doc: string;
   affected: AffectedEntry[];
+  /** The vendor:product targets of its CPE configurations (engine-client/cpe/targets.ts); [] for most records. */
+  cpes: CpeTarget[];
 }
 
 /** A record to remove. */
@@ -47,6 +53,15 @@ export interface GroupWrite {
   changes: AsyncIterable<VulnChange>;
   /** Called with the number of changes staged so far, every 1000. */
   onProgress?: (staged: number) => void;
+  /**
+   * Asked once the source has sent its first change: true when it sends each id at most once (one
+   * /v2 NDJSON answer, a full bundle), which lets a first sync skip staging. Absent: false.
+   */
+  uniqueIds?: () => boolean;
+  /** Directory for the first sync's spool files (default: the OS temp directory). */
+  spoolDir?: string;
+  /** The error for a snapshot that repeats an id (default: ENGINE_SOURCE_INVALID with `message`). */
+  onDuplicate?: (message: string, cause: unknown) => Error;
 }
 
 export interface WriteResult {
@@ -56,6 +71,8 @@ export interface WriteResult {
   upserts: number;
   /** Records removed. */
   deletions: number;
+  /** How it was written: `first` straight into the final tables (write-first.ts), or `staged`. */
+  path: 'first' | 'staged';
 }
 
 /** A group's size after a write. */
@@ -110,83 +127,28 @@ export async function lockGroups(tx: Tx, names: readonly string[]): Promise<Map<
   return new Map(rows.map((r) => [r.name, r]));
 }
 
-/** Stages the changes; returns how many there were. */
-async function stage(tx: Tx, input: GroupWrite): Promise<number> {
-  await tx`drop table if exists pg_temp.engine_stage, pg_temp.engine_final, pg_temp.engine_changed`;
-  await tx`create temp table engine_stage (
-    n bigint not null, id text not null, deleted boolean not null,
-    severity text, link text, doc text, affected jsonb) on commit drop`;
-  const copy = new ChunkWriter(await tx`copy engine_stage (n, id, deleted, severity, link, doc, affected) from stdin`.writable());
-  let n = 0;
-  try {
-    for await (const c of input.changes) {
-      n++;
-      if (c.deleted) {
-        await copy.write(`${n}\t${copyEscape(c.id)}\tt\t\\N\t\\N\t\\N\t\\N\n`);
-      } else {
-        const link = c.link === null ? '\\N' : copyEscape(c.link);
-        await copy.write(`${n}\t${copyEscape(c.id)}\tf\t${c.severity}\t${link}\t${copyEscape(c.doc)}\t${copyEscape(JSON.stringify(c.affected.map((a) => ({ ...a, key: packageKey(input.group, a.package) }))))}\n`);
-      }
-      if (input.onProgress && n % 1000 === 0) input.onProgress(n);
-    }
-  } catch (err) {
-    // End the COPY so the connection is usable for the rollback; the error wins.
-    await copy.end().catch(() => undefined);
-    throw err;
-  }
-  await copy.end();
-  input.onProgress?.(n);
-  return n;
+/**
+ * Writes one group's changes inside the caller's transaction. A whole group arriving into a group
+ * that holds nothing yet, from a source that sends each id at most once, is COPYed straight into the
+ * final tables (write-first.ts); everything else is staged and diffed (write-staged.ts).
+ */
+export async function writeGroup(tx: Tx, input: GroupWrite): Promise<WriteResult> {
+  // The source knows whether its ids are unique only once it has answered (NDJSON or JSON pages).
+  const it = input.changes[Symbol.asyncIterator]();
+  const head = await it.next();
+  const changes = prepend(head, it);
+  const first = input.mode === 'replace' && input.uniqueIds?.() === true && (await groupIsEmpty(tx, input.group));
+  return first ? writeFirst(tx, { ...input, changes }) : writeStaged(tx, { ...input, changes });
 }
 
-/** Writes one group's changes inside the caller's transaction; see the module comment. */
-export async function writeGroup(tx: Tx, input: GroupWrite): Promise<WriteResult> {
-  const { group } = input;
-  const received = await stage(tx, input);
-  // The last change of an id wins (a /v1 record updated while it was paged comes twice).
-  await tx`create temp table engine_final on commit drop as
-    select distinct on (id) id, deleted, severity, link, doc, affected from engine_stage order by id, n desc`;
-  await tx`create unique index on engine_final (id)`;
-  await tx`analyze engine_final`;
+/** The changes again, with the one already taken from the iterator in front. */
+async function* prepend(head: IteratorResult<VulnChange>, rest: AsyncIterator<VulnChange>): AsyncGenerator<VulnChange> {
+  for (let r = head; !r.done; r = await rest.next()) yield r.value;
+}
 
-  const removed = input.mode === 'replace'
-    ? await tx<{ n: number }[]>`
-        with gone as (
-          delete from vulnerabilities v where v.group_name = ${group}
-            and not exists (select 1 from engine_final f where f.id = v.id and not f.deleted)
-          returning v.id)
-        select count(*)::int as n from gone`
-    : await tx<{ n: number }[]>`
-        with gone as (
-          delete from vulnerabilities v using engine_final f where v.group_name = ${group} and v.id = f.id and f.deleted
-          returning v.id)
-        select count(*)::int as n from gone`;
-  if (input.mode === 'replace') {
-    await tx`delete from affected a where a.group_name = ${group}
-      and not exists (select 1 from engine_final f where f.id = a.vuln_id and not f.deleted)`;
-  } else {
-    await tx`delete from affected a using engine_final f where a.group_name = ${group} and a.vuln_id = f.id and f.deleted`;
-  }
-
-  await tx`create temp table engine_changed (id text primary key) on commit drop`;
-  const upserted = await tx<{ n: number }[]>`
-    with up as (
-      insert into vulnerabilities (group_name, id, severity, link, doc)
-      select ${group}, id, severity, link, doc from engine_final where not deleted
-      on conflict (group_name, id) do update set severity = excluded.severity, link = excluded.link, doc = excluded.doc
-        where (vulnerabilities.severity, vulnerabilities.link, vulnerabilities.doc) is distinct from (excluded.severity, excluded.link, excluded.doc)
-      returning id
-    ), kept as (insert into engine_changed (id) select id from up returning id)
-    select count(*)::int as n from kept`;
-  await tx`delete from affected a using engine_changed c where a.group_name = ${group} and a.vuln_id = c.id`;
-  await tx`
-    insert into affected (group_name, vuln_id, pos, package, package_key, scheme, state, fixed, ranges, versions, channel, module, severity, link)
-    select ${group}, f.id, e.pos::int, e.entry->>'package', e.entry->>'key', e.entry->>'scheme', e.entry->>'state', e.entry->>'fixed',
-           nullif(e.entry->'ranges', 'null'::jsonb), nullif(e.entry->'versions', 'null'::jsonb), e.entry->>'channel', e.entry->>'module', f.severity, f.link
-    from engine_changed c join engine_final f on f.id = c.id
-    cross join lateral jsonb_array_elements(f.affected) with ordinality as e(entry, pos)`;
-
-  return { received, upserts: upserted[0]?.n ?? 0, deletions: removed[0]?.n ?? 0 };
+async function groupIsEmpty(tx: Tx, group: string): Promise<boolean> {
+  const rows = await tx<{ any: boolean }[]>`select exists (select 1 from vulnerabilities where group_name = ${group}) as any`;
+  return rows[0]?.any === false;
 }
 
 /**

@@ -100,3 +100,62 @@ export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   return [headers, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
+
+/** mulberry32, seeded: the same records every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// CPE matches per CVE as the real 2.0 pages spread them (2016: median 4, mean 12; a long tail).
+const CPE_COUNTS = [1, 1, 1, 2, 2, 3, 4, 4, 5, 6, 8, 12, 20, 40, 90];
+const PRODUCTS = ['curl', 'openssl', 'linux_kernel', 'chrome', 'firefox', 'php', 'wordpress', 'tomcat', 'jenkins', 'node.js', 'sudo', 'expat'];
+
+/**
+ * Records of group `nvdv2:cves` shaped and sized as the nvd driver writes them from NVD API 2.0
+ * (record schema v2: no fixedIn, CVSS 3.1 Primary + Secondary and 2.0, CWE weaknesses, references
+ * with source and tags, CPE configurations with version bounds), ~4.5 KB of JSON on average like
+ * the real pages (2016: mean 4.6 KB, median 3.2 KB per CVE). Every `changeEvery`-th record gets a
+ * newer lastModified.
+ */
+export function* nvdRecords(n: number, changeEvery = 0): Generator<VulnRecord> {
+  let i = 0;
+  for (const base of syntheticRecords(n, 'nvdv2:cves')) {
+    const rand = seeded(i + 17);
+    const bump = changeEvery > 0 && i % changeEvery === 0;
+    const matches = CPE_COUNTS[Math.floor(rand() * CPE_COUNTS.length)] ?? 1;
+    const product = PRODUCTS[i % PRODUCTS.length] ?? 'x';
+    const cpeMatch = Array.from({ length: matches }, (_, k) => ({
+      vulnerable: true,
+      criteria: `cpe:2.3:a:vendor${i % 97}:${product}:*:*:*:*:*:*:*:*`,
+      matchCriteriaId: `${(i * 31 + k).toString(16).toUpperCase().padStart(8, '0')}-0000-4000-8000-${String(k).padStart(12, '0')}`,
+      versionStartIncluding: `${k}.0.0`,
+      versionEndExcluding: `${k}.${1 + (i % 9)}.${i % 5}`,
+    }));
+    yield {
+      ...base,
+      // NVD descriptions are shorter than the pool's texts; the CPE matches and references make up the size.
+      description: base.description.slice(0, 300 + Math.floor(rand() * 900)),
+      fixedIn: [],
+      status: 'Analyzed',
+      cvss: [
+        ...base.cvss,
+        { version: '3.1', vector: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H', baseScore: 5.9, baseSeverity: 'MEDIUM', exploitabilityScore: 2.2, impactScore: 3.6,
+          source: '134c704f-9b21-4f2e-91b3-4a467353bcc0', type: 'Secondary' },
+        { version: '2.0', vector: 'AV:N/AC:L/Au:N/C:P/I:P/A:P', baseScore: 7.5, baseSeverity: 'HIGH', exploitabilityScore: 10, impactScore: 6.4, source: 'nvd@nist.gov', type: 'Primary' },
+      ],
+      weaknesses: [{ id: `CWE-${20 + (i % 700)}`, source: 'nvd@nist.gov', type: 'Primary' }],
+      configurations: [{ nodes: [{ operator: 'OR', negate: false, cpeMatch }] }],
+      references: base.references.map((r, k) => ({ url: r.url, source: 'cve@mitre.org', tags: k % 2 === 0 ? ['Patch', 'Vendor Advisory'] : ['Third Party Advisory'] })),
+      modified: bump ? '2024-09-01T00:00:00Z' : base.modified,
+      provenance: { driver: 'nvd', source: `nvdcve-${2000 + (i % 25)}.json.gz` },
+    };
+    i++;
+  }
+}

@@ -4,7 +4,11 @@
  *  - version comparators, per scheme, vs a plain JS string comparison of the same pairs;
  *  - a 5,000-package Alpine scan (parse + match + policy) vs the one SQL lookup it makes;
  *  - engine sync of BENCH_RECORDS records (default 300000) from a loopback feed service vs reading
- *    the same group's NDJSON and discarding it; then a re-sync with no change and one after 1%.
+ *    the same group's NDJSON and discarding it; then a re-sync with no change and one after 1%;
+ *  - the same for BENCH_RECORDS records of `nvdv2:cves` shaped and sized as the nvd driver writes
+ *    them (engine-data.ts nvdRecords: CPE configurations, several CVSS metrics, ~5 KB each).
+ * BENCH_ENGINE_PARTS (comma-separated: cmp, sync, nvd, scan; default all) runs only some parts;
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every child process there.
  * The store is built as the product builds it: the Alpine driver (all of ../shared/realdata, else
  * the demo mirror) and a synthetic group `alpine:bench` in a feed-service database, served by the
  * real app on 127.0.0.1, synced into a fresh engine database.
@@ -36,17 +40,25 @@ import { dropDatabase, ensureDatabase } from '../../drivers/_framework/pg/embedd
 import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
-import { benchInventory, benchName, benchNames, benchRecords, fmt, table, versionPairs, writeApkInstalled } from './engine-data.ts';
+import { benchInventory, benchName, benchNames, benchRecords, fmt, nvdRecords, table, versionPairs, writeApkInstalled } from './engine-data.ts';
 import { benchServer } from './server.ts';
 import { toAsync } from './synthetic.ts';
+import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
+import { chunkLines } from '../../engine-client/sources/spool.ts';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
 const BENCH = 'alpine:bench';
+const NVD = 'nvdv2:cves';
+const PARTS = new Set((process.env['BENCH_ENGINE_PARTS'] ?? 'cmp,sync,nvd,scan').split(',').map((p) => p.trim()));
 const INVENTORY = 5000;
 const now = (): number => performance.now() / 1000;
 const maxRssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
-const emit = (result: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...result, maxRssMB: maxRssMB() })}\n`);
+const cpuSeconds = (): number => {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
+};
+const emit = (result: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...result, maxRssMB: maxRssMB(), cpuSeconds: cpuSeconds() })}\n`);
 
 /** Comparisons of one scheme: compare, compareParsed and the string floor over the same pairs, ~1e6 each. */
 function cmpChild(scheme: string): void {
@@ -136,9 +148,42 @@ async function ndjsonChild(service: string, group: string): Promise<void> {
   emit({ seconds: now() - t0, lines, bytes });
 }
 
+/**
+ * A second floor: the service's NDJSON answer COPYed, line by line, into a table shaped like the
+ * engine's `vulnerabilities` (same storage and compression), with no JSON parsing, no validation and
+ * no affected rows: what PostgreSQL alone costs to take the documents in.
+ */
+async function copyFloorChild(url: string, service: string, group: string): Promise<void> {
+  const sql = createSql(url, { max: 1 });
+  const prefix = /^\{"seq":\d+,"id":("(?:[^"\\]|\\.)*"),"deleted":(?:true|false),"updatedAt":"[^"]*","record":/;
+  try {
+    await sql`drop table if exists bench_copy_floor`;
+    await sql`create table bench_copy_floor (like vulnerabilities including all)`;
+    const t0 = now();
+    let lines = 0;
+    await sql.begin(async (tx) => {
+      const copy = new ChunkWriter(await tx`copy bench_copy_floor (group_name, id, severity, link, doc) from stdin`.writable());
+      const res = await request(`${service}/v2/groups/${group}/records?after=0`, { headers: { accept: 'application/x-ndjson' }, bodyTimeout: 300_000 });
+      for await (const { line } of chunkLines(res.body as AsyncIterable<Buffer>)) {
+        const m = prefix.exec(line);
+        if (!m?.[1]) continue;
+        lines++;
+        await copy.write(`${copyEscape(group)}\t${copyEscape(JSON.parse(m[1]) as string)}\tUnknown\t\\N\t${copyEscape(line.slice(m[0].length, -1))}\n`);
+      }
+      await copy.end();
+    });
+    emit({ seconds: now() - t0, lines });
+  } finally {
+    await sql`drop table if exists bench_copy_floor`.catch(() => undefined);
+    await sql.end({ timeout: 5 });
+  }
+}
+
 /** Runs this file as a child (asynchronously: the parent's feed service keeps answering); its JSON line. */
 async function runChild<T>(...args: string[]): Promise<T & { maxRssMB: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', self, 'child', ...args], { env: { ...process.env, AIRFEED_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each child there.
+  const prof = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', self, 'child', ...args], { env: { ...process.env, AIRFEED_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -149,7 +194,7 @@ async function runChild<T>(...args: string[]): Promise<T & { maxRssMB: number }>
   return JSON.parse(line) as T & { maxRssMB: number };
 }
 
-interface Sync { seconds: number; transferred: number; upserts: number; records: number; affected: number; groups: number; modes: string }
+interface Sync { seconds: number; transferred: number; upserts: number; records: number; affected: number; groups: number; modes: string; cpuSeconds: number }
 interface Scan {
   runs: { seconds: number; parse: number; match: number; policy: number; packages: number; matches: number; problems: number; violations: number }[];
   lookup: { seconds: number; names: number; rows: number };
@@ -168,7 +213,7 @@ async function orchestrate(): Promise<void> {
   let engSql: ReturnType<typeof createSql> | undefined;
   try {
     const idle = await runChild<object>('idle');
-    for (const scheme of SCHEME_NAMES) {
+    for (const scheme of PARTS.has('cmp') ? SCHEME_NAMES : []) {
       process.stderr.write(`bench engine: comparator ${scheme} …\n`);
       const c = await runChild<{ source: string; comparisons: number; seconds: Record<string, number> }>('cmp', scheme);
       const str = c.comparisons / (c.seconds['string'] ?? NaN);
@@ -190,36 +235,62 @@ async function orchestrate(): Promise<void> {
     const report = await syncDriver(svcSql, alpine, { home: path.join(work, 'alpine-home'), http: new HttpClient(), log: silentLogger, source: alpineSource });
     if (report.status !== 'succeeded') throw new Error(`alpine sync ${report.status}: ${report.error ?? ''}`);
     await registerGroups(svcSql, 'bench', 'vulnerabilities', [{ name: BENCH, description: 'synthetic engine benchmark group' }]);
-    await applyGroup(svcSql, { group: BENCH, complete: true, records: toAsync(benchRecords(n, BENCH)) }, { spoolDir: work });
+    if (PARTS.has('sync') || PARTS.has('scan')) await applyGroup(svcSql, { group: BENCH, complete: true, records: toAsync(benchRecords(n, BENCH)) }, { spoolDir: work });
+    if (PARTS.has('nvd')) {
+      await registerGroups(svcSql, 'bench', 'nvdv2', [{ name: NVD, description: 'synthetic NVD-shaped records' }]);
+      await applyGroup(svcSql, { group: NVD, complete: true, records: toAsync(nvdRecords(n)) }, { spoolDir: work });
+    }
     await svcSql`vacuum (analyze) records`;
     const app = await buildApp({ sql: svcSql, log: silentLogger, auth: { adminTokens: [] } });
     await app.listen({ port: 0, host: '127.0.0.1' });
     closeApp = () => app.close();
     const service = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-    process.stderr.write('bench engine: NDJSON floor …\n');
-    await runChild('ndjson', service, BENCH); // warms the service's cache as the sync will find it
-    const floor = await runChild<{ seconds: number; lines: number; bytes: number }>('ndjson', service, BENCH);
-    const floorRate = floor.lines / floor.seconds;
-    row(`floor: GET /v2 NDJSON of ${BENCH}, discarded`, floor.lines, floor.seconds, floor.maxRssMB, '-', null, `${fmt(floor.bytes / 1e6 / floor.seconds, 1)} MB/s, ${fmt(floor.bytes / 1e6)} MB`);
-    process.stderr.write('bench engine: engine sync …\n');
     const spool = path.join(work, 'spool');
-    const first = await runChild<Sync>('sync', engUrl, service, BENCH, spool);
-    row(`engine sync ${BENCH}, empty engine`, first.transferred, first.seconds, first.maxRssMB, 'rate vs NDJSON floor', first.transferred / first.seconds / floorRate, `${first.modes}, ${fmt(first.affected)} affected rows`);
-    const same = await runChild<Sync>('sync', engUrl, service, BENCH, spool);
-    row('engine re-sync, no change', same.transferred, same.seconds, same.maxRssMB, 'time vs first sync', same.seconds / first.seconds, `${same.modes}, transferred ${same.transferred}`);
-    const changed = await applyGroup(svcSql, { group: BENCH, complete: true, records: toAsync(benchRecords(n, BENCH, 100)) }, { spoolDir: work });
-    const pct = await runChild<Sync>('sync', engUrl, service, BENCH, spool);
-    row('engine re-sync, 1% changed', pct.transferred, pct.seconds, pct.maxRssMB, 'time vs first sync', pct.seconds / first.seconds, `${pct.modes}, service changed ${changed.changed}, upserts ${pct.upserts}`);
-    const all = await runChild<Sync>('sync', engUrl, service, '', spool);
-    row(`engine sync, ${real ? 'real' : 'demo'} Alpine groups`, all.transferred, all.seconds, all.maxRssMB, 'rate vs NDJSON floor', all.transferred / all.seconds / floorRate, `${all.groups} groups, ${fmt(all.affected)} affected rows`);
+    let floorRate = NaN;
+    if (PARTS.has('sync') || PARTS.has('scan')) {
+      process.stderr.write('bench engine: NDJSON floor …\n');
+      await runChild('ndjson', service, BENCH); // warms the service's cache as the sync will find it
+      const floor = await runChild<{ seconds: number; lines: number; bytes: number }>('ndjson', service, BENCH);
+      floorRate = floor.lines / floor.seconds;
+      row(`floor: GET /v2 NDJSON of ${BENCH}, discarded`, floor.lines, floor.seconds, floor.maxRssMB, '-', null, `${fmt(floor.bytes / 1e6 / floor.seconds, 1)} MB/s, ${fmt(floor.bytes / 1e6)} MB`);
+      process.stderr.write('bench engine: engine sync …\n');
+      const first = await runChild<Sync>('sync', engUrl, service, BENCH, spool);
+      row(`engine sync ${BENCH}, empty engine`, first.transferred, first.seconds, first.maxRssMB, 'rate vs NDJSON floor', first.transferred / first.seconds / floorRate, `${first.modes}, ${fmt(first.affected)} affected rows, engine CPU ${first.cpuSeconds.toFixed(1)} s`);
+      const same = await runChild<Sync>('sync', engUrl, service, BENCH, spool);
+      row('engine re-sync, no change', same.transferred, same.seconds, same.maxRssMB, 'time vs first sync', same.seconds / first.seconds, `${same.modes}, transferred ${same.transferred}`);
+      const changed = await applyGroup(svcSql, { group: BENCH, complete: true, records: toAsync(benchRecords(n, BENCH, 100)) }, { spoolDir: work });
+      const pct = await runChild<Sync>('sync', engUrl, service, BENCH, spool);
+      row('engine re-sync, 1% changed', pct.transferred, pct.seconds, pct.maxRssMB, 'time vs first sync', pct.seconds / first.seconds, `${pct.modes}, service changed ${changed.changed}, upserts ${pct.upserts}`);
+    }
+    if (PARTS.has('nvd')) {
+      process.stderr.write(`bench engine: NDJSON floor and engine sync of ${NVD} …\n`);
+      await runChild('ndjson', service, NVD);
+      const floor = await runChild<{ seconds: number; lines: number; bytes: number }>('ndjson', service, NVD);
+      const rate = floor.lines / floor.seconds;
+      row(`floor: GET /v2 NDJSON of ${NVD}, discarded`, floor.lines, floor.seconds, floor.maxRssMB, '-', null, `${fmt(floor.bytes / 1e6 / floor.seconds, 1)} MB/s, ${fmt(floor.bytes / 1e6)} MB`);
+      const copyFloor = await runChild<{ seconds: number; lines: number }>('copyfloor', engUrl, service, NVD);
+      row(`floor: the same documents COPYed into a table, no parsing`, copyFloor.lines, copyFloor.seconds, copyFloor.maxRssMB, '-', null, 'PostgreSQL taking the bytes in');
+      const first = await runChild<Sync>('sync', engUrl, service, NVD, spool);
+      const cpes = (await engSql<{ n: number }[]>`select count(*)::int as n from cpe_targets where group_name = ${NVD}`)[0]?.n ?? 0;
+      row(`engine sync ${NVD}, empty engine`, first.transferred, first.seconds, first.maxRssMB, 'rate vs NDJSON floor', first.transferred / first.seconds / rate, `${first.modes}, ${fmt(cpes)} CPE targets, engine CPU ${first.cpuSeconds.toFixed(1)} s`);
+      row(`  the same, against the COPY floor`, first.transferred, first.seconds, null, 'rate vs COPY floor', copyFloor.seconds / first.seconds, '');
+      const changed = await applyGroup(svcSql, { group: NVD, complete: true, records: toAsync(nvdRecords(n, 100)) }, { spoolDir: work });
+      const pct = await runChild<Sync>('sync', engUrl, service, NVD, spool);
+      row(`engine re-sync ${NVD}, 1% changed`, pct.transferred, pct.seconds, pct.maxRssMB, 'time vs first sync', pct.seconds / first.seconds, `${pct.modes}, service changed ${changed.changed}, upserts ${pct.upserts}`);
+    }
+    if (PARTS.has('sync')) {
+      const all = await runChild<Sync>('sync', engUrl, service, '', spool);
+      row(`engine sync, ${real ? 'real' : 'demo'} Alpine groups`, all.transferred, all.seconds, all.maxRssMB, 'rate vs NDJSON floor', all.transferred / all.seconds / floorRate, `${all.groups} groups, ${fmt(all.affected)} affected rows`);
+    }
 
     // Inventories: the synthetic group (packages with ~30 affected rows each), and real alpine:3.20.
     const scans: [string, string, string[], (i: number) => string][] = [
       [`scan ${fmt(INVENTORY)} apk pkgs vs ${BENCH}`, 'bench', Array.from({ length: benchNames(n) }, (_, j) => benchName(j)), (i) => `${1 + (i % 2)}.${(i * 13) % 50}.0-r1`],
     ];
     const realNames = (await engSql<{ p: string }[]>`select distinct package as p from affected where group_name = 'alpine:3.20' order by 1`).map((r) => r.p);
-    if (realNames.length > 0) scans.push([`scan ${fmt(INVENTORY)} apk pkgs vs alpine:3.20 (${real ? 'real' : 'demo'})`, '3.20', realNames, (i) => (i % 2 ? '0.1-r0' : '99999-r0')]);
+    if (!PARTS.has('scan')) scans.length = 0;
+    else if (realNames.length > 0) scans.push([`scan ${fmt(INVENTORY)} apk pkgs vs alpine:3.20 (${real ? 'real' : 'demo'})`, '3.20', realNames, (i) => (i % 2 ? '0.1-r0' : '99999-r0')]);
     for (const [label, release, origins, version] of scans) {
       process.stderr.write(`bench engine: ${label} …\n`);
       const file = path.join(work, `installed-${release}`);
@@ -250,4 +321,5 @@ else if (op === 'cmp') cmpChild(rest[0] ?? '');
 else if (op === 'scan') await scanChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
 else if (op === 'sync') await syncChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '', rest[3] ?? '');
 else if (op === 'ndjson') await ndjsonChild(rest[0] ?? '', rest[1] ?? '');
+else if (op === 'copyfloor') await copyFloorChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
 else throw new Error(`unknown child ${op}`);

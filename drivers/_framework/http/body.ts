@@ -78,3 +78,44 @@ export async function writeBody(url: string, body: Body, gzip: boolean, part: st
   });
   return { sha256: hash.digest('hex'), bytes };
 }
+
+/**
+ * The (decoded) body as chunks, for a consumer that processes an answer while it arrives instead of
+ * keeping it on disk. A connection that breaks or times out midway is not retried here (the consumer
+ * has used part of the body): it fails as SOURCE_UNREACHABLE with `details.partial: true`, and the
+ * consumer undoes what it did (a rollback) and may ask again. A truncated gzip body is SOURCE_INVALID.
+ */
+export async function* bodyChunks(url: string, body: Body, gzip: boolean): AsyncGenerator<Buffer> {
+  let received = 0;
+  async function* fromNetwork(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of body) {
+        received += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    } catch (err) {
+      throw new BodyError(received, err);
+    }
+  }
+  let source: AsyncIterable<Buffer> = fromNetwork();
+  const gunzip = gzip ? createGunzip() : null;
+  if (gunzip) {
+    pipeline(Readable.from(source, { objectMode: false }), gunzip).catch((err: unknown) => gunzip.destroy(err as Error));
+    source = gunzip;
+  }
+  try {
+    for await (const chunk of source) yield chunk;
+  } catch (err) {
+    if (err instanceof BodyError) {
+      throw new AirfeedError('SOURCE_UNREACHABLE', `GET ${url}: ${err.message}`, { cause: err, details: { url, received, partial: true } });
+    }
+    if (gzip && isZlibError(err)) {
+      throw new AirfeedError('SOURCE_INVALID', `GET ${url}: the gzip body is truncated or corrupt after ${received} bytes (${(err as Error).message})`, { cause: err });
+    }
+    throw err;
+  } finally {
+    // A consumer that stopped early: nobody reads the gunzip stage's errors any more.
+    gunzip?.on('error', () => undefined).destroy();
+    if (!body.destroyed) body.destroy();
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * The one HTTP client for all drivers (undici): conditional GETs streamed to disk with atomic
- * renames, gzip decoding, deterministic retries with backoff that honour `Retry-After`, per-host
+ * renames (or, with `stream`, to a consumer that processes the answer as it arrives), gzip decoding, deterministic retries with backoff that honour `Retry-After`, per-host
  * rolling-window rate limits (http/rate-limit.ts) and secret headers that never reach a log or an
  * error (http/secrets.ts). Retry rules: http/retry.ts; body failures: http/body.ts.
  */
@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import { AirfeedError } from '../errors.ts';
 import { silentLogger } from '../log.ts';
-import { consume, writeBody } from './body.ts';
+import { bodyChunks, consume, writeBody } from './body.ts';
 import { type RateLimit, RollingWindowLimiter } from './rate-limit.ts';
 import { BodyError, isRetryableStatus, local, LocalError, parseRetryAfter, StatusError } from './retry.ts';
 import { type HeaderValues, redactHeaders, revealHeaders, scrub, withoutSecrets } from './secrets.ts';
@@ -181,6 +181,22 @@ export class HttpClient {
       });
       await consume(url, res.body, gzip, [collect], a.signal);
       return Buffer.concat(chunks).toString('utf8');
+    });
+  }
+
+  /**
+   * GETs a resource whose body the caller processes as it arrives (body.ts bodyChunks), with the same
+   * retries until an answer starts; nothing is written to disk. A body that breaks midway fails with
+   * SOURCE_UNREACHABLE, `details.partial: true`: the caller undoes what it did and may call again.
+   */
+  async stream(url: string, opts: RequestOptions = {}): Promise<AsyncGenerator<Buffer>> {
+    return this.#withRetries(this.#attempt(url, { ...opts.headers }, opts), async (a) => {
+      const res = await this.#get(a);
+      if (res.statusCode === 304) {
+        await res.body.dump();
+        throw new StatusError(304, null);
+      }
+      return bodyChunks(url, res.body, isGzip(url, res));
     });
   }
 

@@ -87,7 +87,7 @@ describe('openEngineDatabase', () => {
     try {
       const config = { ...loadEngineConfig({}), databaseUrl: empty.url };
       const opened = await openEngineDatabase(config, silentLogger);
-      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 4, latest: 4 });
+      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 5, latest: 5 });
       expect(await migrateEngine(opened.sql, silentLogger)).toEqual([]);
       await opened.close();
       const err = await openEngineDatabase({ ...config, databaseUrl: service.url }, silentLogger).catch((e: unknown) => e);
@@ -123,7 +123,7 @@ describe('writeGroup', () => {
     const r = makeRecord('alpine:3.20', 'CVE-1', '1.0-r1', 'zlib');
     r.fixedIn.push({ package: 'zlib-ng', versionScheme: 'apk', state: 'affected' });
     const result = await write(db.sql, 'alpine:3.20', 'replace', [upsert(r)], 'vulnerabilities');
-    expect(result).toEqual({ received: 1, upserts: 1, deletions: 0, records: 1, affected: 2 });
+    expect(result).toEqual({ received: 1, upserts: 1, deletions: 0, path: 'staged', records: 1, affected: 2 });
     expect(await lookupAffected(db.sql, 'alpine:3.20', ['zlib', 'zlib-ng'])).toEqual([
       { group: 'alpine:3.20', vulnId: 'CVE-1', package: 'zlib', scheme: 'apk', state: 'fixed', fixed: '1.0-r1', ranges: null, versions: null, channel: null, severity: 'Unknown', link: null },
       { group: 'alpine:3.20', vulnId: 'CVE-1', package: 'zlib-ng', scheme: 'apk', state: 'affected', fixed: null, ranges: null, versions: null, channel: null, severity: 'Unknown', link: null },
@@ -143,7 +143,7 @@ describe('writeGroup', () => {
       upsert(advisory('GHSA-3', 'qs', '6.10.3')),
       { id: 'GHSA-404', deleted: true },
     ]);
-    expect(result).toEqual({ received: 5, upserts: 1, deletions: 1, records: 2, affected: 2 });
+    expect(result).toEqual({ received: 5, upserts: 1, deletions: 1, path: 'staged', records: 2, affected: 2 });
     expect(await ctid('GHSA-3')).toBe(untouched);
     expect(await lookupAffected(db.sql, G, ['lodash', 'minimist'])).toEqual([
       {
@@ -157,7 +157,7 @@ describe('writeGroup', () => {
     await write(db.sql, G, 'replace', [upsert(advisory('GHSA-1', 'lodash', '4.17.21')), upsert(advisory('GHSA-2', 'minimist', '1.2.6'))]);
     await write(db.sql, 'alpine:3.20', 'replace', [upsert(makeRecord('alpine:3.20', 'CVE-1', '1.0-r1', 'lodash'))], 'vulnerabilities');
     const result = await write(db.sql, G, 'replace', [upsert(advisory('GHSA-2', 'minimist', '1.2.6')), upsert(advisory('GHSA-9', 'axios', '1.6.0'))]);
-    expect(result).toEqual({ received: 2, upserts: 1, deletions: 1, records: 2, affected: 2 });
+    expect(result).toEqual({ received: 2, upserts: 1, deletions: 1, path: 'staged', records: 2, affected: 2 });
     expect((await db.sql<{ id: string }[]>`select id from vulnerabilities where group_name = ${G} order by id`).map((r) => r.id)).toEqual(['GHSA-2', 'GHSA-9']);
     expect((await lookupAffected(db.sql, 'alpine:3.20', ['lodash'])).map((r) => r.vulnId)).toEqual(['CVE-1']);
   });
