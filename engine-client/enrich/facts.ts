@@ -81,9 +81,13 @@ const Normalized = z.object({
   epss: Epss.optional(),
 });
 
+// Anchore's nvdv2 puts a v3 metric's rating in `base_metrics.base_severity` and a v2 metric's beside
+// `base_metrics` as `severity` (NVD 1.1's baseMetricV2.severity), e.g.
+// {"version": "2.0", "vector_string": "AV:N/AC:M/Au:N/C:P/I:N/A:N", "severity": "Medium", "base_metrics": {"base_score": 4.3, …}}.
 const AnchoreCvss = z.object({
   version: z.string(),
   vector_string: text,
+  severity: z.string().nullable().optional(),
   base_metrics: z.object({ base_score: score.optional(), base_severity: z.string().nullable().optional() }),
 });
 
@@ -100,7 +104,7 @@ const AnchoreAdvisory = z.object({ Advisory: z.object({ Severity: Severity, CVE:
 const AnchoreNvd = z.object({ severity: Severity, cvss_v3: AnchoreCvss.nullable().optional(), cvss_v2: AnchoreCvss.nullable().optional() });
 
 function fromAnchoreCvss(c: z.infer<typeof AnchoreCvss>, source: string | null, type: CvssFact['type']): CvssFact {
-  return { version: c.version, vector: c.vector_string, baseScore: c.base_metrics.base_score ?? null, baseSeverity: c.base_metrics.base_severity ?? null, source, type };
+  return { version: c.version, vector: c.vector_string, baseScore: c.base_metrics.base_score ?? null, baseSeverity: c.base_metrics.base_severity ?? c.severity ?? null, source, type };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -252,8 +252,11 @@ describe('an engine that syncs the Anchore /v1 API', () => {
     expect(status).toBe(1);
     const sudo = report.matches.find((m) => m.vulnId === 'CVE-2021-3156');
     // The /v1 nvdv2 shape carries one metric per CVSS family without saying whose; the enrichment
-    // feed's /v1 shape (the kev driver's) carries the KEV block, not EPSS.
-    expect(sudo).toMatchObject({ severity: 'High', severitySource: 'nvd', cvss: { version: '3.1', baseScore: 7.8, source: null, type: null, from: 'nvd' }, kev: { dateAdded: '2022-04-06' }, epss: null });
+    // feed's /v1 shape (drivers/_framework/shapes/enrichment.ts) carries the KEV block and EPSS in Metadata.
+    expect(sudo).toMatchObject({
+      severity: 'High', severitySource: 'nvd', cvss: { version: '3.1', baseScore: 7.8, source: null, type: null, from: 'nvd' }, kev: { dateAdded: '2022-04-06' },
+      epss: { id: 'CVE-2021-3156', score: 0.94204, percentile: 0.99919, date: '2026-11-30' },
+    });
     const fixture = scanJson(anchore, 'apk-installed', ['--fail-on', 'medium']).report;
     expect(fixture.matches.map((m) => `${m.package} ${m.vulnId} ${m.severity} ${m.severitySource ?? '-'}`)).toEqual(
       scanJson(online, 'apk-installed', ['--fail-on', 'medium']).report.matches.map((m) => `${m.package} ${m.vulnId} ${m.severity} ${m.severitySource ?? '-'}`),

@@ -32,8 +32,8 @@ describe('docFacts', () => {
     expect(nvd).toEqual({
       severity: 'High', aliases: [], kev: null, epss: null,
       cvss: [
-        { version: '3.1', vector: 'CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H', baseScore: 7.8, baseSeverity: 'HIGH', source: null, type: null },
-        { version: '2.0', vector: 'AV:L/AC:L/Au:N/C:C/I:C/A:C', baseScore: 7.2, baseSeverity: 'HIGH', source: null, type: null },
+        { version: '3.1', vector: 'CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H', baseScore: 7.8, baseSeverity: 'High', source: null, type: null },
+        { version: '2.0', vector: 'AV:L/AC:L/Au:N/C:C/I:C/A:C', baseScore: 7.2, baseSeverity: 'High', source: null, type: null },
       ],
     });
     expect(docFacts(kevV1Shape(kev, ctx))).toMatchObject({ severity: 'Unknown', kev: { dateAdded: '2022-04-06' } });
