@@ -5,7 +5,7 @@
  */
 import { getComparator } from '../../drivers/_framework/versions/index.ts';
 import { channelAvailable, type ProAssumption } from './channels.ts';
-import type { AdvisoryLookup, Match } from './match.ts';
+import type { AdvisoryLookup, Match } from './types.ts';
 
 /** One row's match, with the channel its fix is published in. */
 export interface Outcome {

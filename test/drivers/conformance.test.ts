@@ -12,10 +12,16 @@
  *    Anchore feed API) and the OSV view serve every record;
  * 3. a re-sync with no upstream change writes nothing and takes no change-sequence value, and a
  *    forced one (re-parse, re-apply) writes nothing either;
- * 4. over HTTP, the framework's status matrix (test/helpers/mock-upstream.ts: 200, 304, 404, 429 with
+ * 4. over HTTP (registered drivers; the fake below reads only a directory), the framework's status matrix (test/helpers/mock-upstream.ts: 200, 304, 404, 429 with
  *    Retry-After, 500, a truncated gzip body), with the mirror served as a web server would serve
  *    it, directory listings included. Its target is the mirror's first file unless MATRIX says
  *    otherwise, and a 404 of it must fail the fetch unless MATRIX says the driver goes on without.
+ *
+ * Beside the registered drivers, the suite runs the tests' fake incremental driver
+ * (test/helpers/fake-drivers.ts: `complete: false` with a deletion) from
+ * test/fixtures/drivers/fakeinc/, so the checks also hold for a group that is not a whole snapshot;
+ * test/sync/incremental-e2e.test.ts follows its deletions on through /v2 tombstones, a delta bundle
+ * and the engine.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -34,9 +40,8 @@ import { syncDriver } from '../../feed-service/sync.ts';
 import { makeApp } from '../service/service-helpers.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { tempDir } from '../helpers/mirror.ts';
-import { skipUnless } from '../helpers/skip.ts';
-import { createSql } from '../../feed-service/storage/db.ts';
 import { describeStatusMatrix } from '../helpers/mock-upstream.ts';
+import { incrementalDriver } from '../helpers/fake-drivers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const noProgress = { phase: () => undefined, tick: () => undefined };
@@ -105,13 +110,11 @@ function readdirRecursive(dir: string): string[] {
     .sort();
 }
 
-/** Whether this build serves the OSV view (an app built once, without a database round trip, to ask). */
-const osvServed = await (async () => {
-  const probe = await makeApp(createSql('postgres://unused@127.0.0.1:1/unused'));
-  const has = probe.hasRoute({ method: 'GET', url: '/v2/vulnerabilities/:id/osv' });
-  await probe.close();
-  return has;
-})();
+/** The registered drivers, then the tests' incremental one (which has no HTTP path). */
+const UNDER_TEST: readonly (readonly [string, Driver, { registered: boolean }])[] = [
+  ...DRIVERS.map((d) => [d.id, d, { registered: true }] as const),
+  ['fakeinc', incrementalDriver(), { registered: false }],
+];
 
 let db: TestDb;
 beforeAll(async () => {
@@ -121,7 +124,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-describe.each(DRIVERS.map((d) => [d.id, d] as const))('driver %s conforms', (_id, driver) => {
+describe.each(UNDER_TEST)('driver %s conforms', (_id, driver, { registered }) => {
   const mirror = fixtureMirror(driver.id);
   let home: string;
   let parsed: Awaited<ReturnType<typeof parseAll>>;
@@ -200,14 +203,23 @@ describe.each(DRIVERS.map((d) => [d.id, d] as const))('driver %s conforms', (_id
 
   });
 
-  it('serves the OSV view of a record of every group', skipUnless(osvServed, 'the OSV view (/v2/vulnerabilities/{id}/osv) is not on this branch yet: it comes with schema-v2'), async () => {
-    for (const g of parsed.values()) {
+  it('serves the OSV view of a record of every group (a group outside the names table is refused, naming the entry to add)', async () => {
+    for (const [name, g] of parsed) {
       const osv = await app.inject({ method: 'GET', url: `/v2/vulnerabilities/${encodeURIComponent(g.ids[0] ?? '')}/osv` });
-      expect(osv.statusCode).toBe(200);
+      if (registered) {
+        expect(osv.statusCode, osv.body).toBe(200);
+        expect(osv.json<{ vulnerabilities?: unknown[] }>()).toBeTypeOf('object');
+      } else {
+        // The fake's `fakeinc:stream` is no distro or ecosystem: drivers/_framework/names.ts has no entry for it.
+        expect(osv.statusCode, osv.body).toBe(400);
+        const { error } = osv.json<{ error: { code: string; message: string } }>();
+        expect(error.code).toBe('NAME_UNMAPPED');
+        expect(error.message).toContain(`"${name}" has no entry in the names table`);
+      }
     }
   });
 
-  if (mirror) {
+  if (mirror && registered) {
     const files = readdirRecursive(mirror);
     describeStatusMatrix({
       driver, mirrorDir: mirror, routes: listings,

@@ -39,6 +39,14 @@ describe('driver registry', () => {
     }
   });
 
+  it("has a row in the README's driver table and a README of its own, in registry order", async () => {
+    const readme = await fs.readFile(path.resolve(driversDir, '../README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| driver | groups | upstream |'));
+    const rows = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([a-z0-9]+)` \|/gm)].map((m) => m[1]);
+    expect(rows).toEqual(DRIVERS.map((d) => d.id));
+    for (const d of DRIVERS) await expect(fs.access(path.join(driversDir, d.id, 'README.md'))).resolves.toBeUndefined();
+  });
+
   it('names the known drivers when asked for an unknown one', () => {
     expect(() => getDriver('nope')).toThrow(/unknown driver "nope"; known drivers: alpine/);
   });
