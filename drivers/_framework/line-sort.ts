@@ -225,3 +225,54 @@ export class LineSorter {
     }
   }
 }
+
+/**
+ * A file of lines sorted by their first tab-separated field, read forward one key at a time (keys
+ * asked in increasing order): the join of a second sorted file to the lines a parse is reading, as
+ * the Debian and Ubuntu drivers join each record's shared text (`meta.lines`) to its group's lines.
+ */
+export class KeyedLines {
+  readonly #lines: AsyncGenerator<string>;
+  #pending: { key: string; rest: string } | undefined;
+  #done = false;
+
+  constructor(file: string) {
+    this.#lines = fileLines(file);
+  }
+
+  async #next(): Promise<{ key: string; rest: string } | undefined> {
+    if (this.#pending) {
+      const p = this.#pending;
+      this.#pending = undefined;
+      return p;
+    }
+    if (this.#done) return undefined;
+    const n = await this.#lines.next();
+    if (n.done) {
+      this.#done = true;
+      return undefined;
+    }
+    const tab = n.value.indexOf('\t');
+    return tab < 0 ? { key: n.value, rest: '' } : { key: n.value.slice(0, tab), rest: n.value.slice(tab + 1) };
+  }
+
+  /** What follows the key (and its tab) on each line of `key`, in file order; lines of smaller keys are passed over. */
+  async take(key: string): Promise<string[]> {
+    const out: string[] = [];
+    for (;;) {
+      const m = await this.#next();
+      if (m === undefined) break;
+      if (m.key < key) continue;
+      if (m.key > key) {
+        this.#pending = m;
+        break;
+      }
+      out.push(m.rest);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.#lines.return(undefined);
+  }
+}

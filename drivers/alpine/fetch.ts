@@ -13,10 +13,10 @@ import {
   copyIfChanged, downloadIfChanged, type FetchedFile, type FileState, fileStates, isHttpSource, localPath, readFileStates, sameFiles,
 } from '../_framework/fetch-files.ts';
 import { fileProblem } from '../_framework/files.ts';
-import { compareStrings } from '../_framework/strings.ts';
 import type { FetchContext, FetchResult } from '../_framework/types.ts';
 import { type Staging, withStaging } from '../_framework/workspace.ts';
 import { BRANCH_RE, type BranchFiles, fileKey, listBranches, ownsKey, REPOS, type Repo } from './layout.ts';
+import { linksFromIndex } from '../_framework/index-links.ts';
 
 const CONCURRENCY = 4;
 
@@ -62,20 +62,7 @@ async function fromDirectory(ctx: FetchContext, staging: Staging): Promise<Fetch
 
 /** The branch directories linked from an HTML directory listing (nginx autoindex and the like). */
 export function branchesFromIndex(html: string, base: string): string[] {
-  const found = new Set<string>();
-  for (const m of html.matchAll(/href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
-    const href = m[1] ?? m[2] ?? m[3] ?? '';
-    let url: URL;
-    try {
-      url = new URL(href, base);
-    } catch {
-      continue;
-    }
-    if (!url.href.startsWith(base)) continue;
-    const name = decodeURIComponent(url.href.slice(base.length).split(/[?#]/)[0] ?? '').replace(/\/$/, '');
-    if (BRANCH_RE.test(name)) found.add(name);
-  }
-  return [...found].sort(compareStrings);
+  return linksFromIndex(html, base, (name) => BRANCH_RE.test(name.replace(/\/$/, '')));
 }
 
 /** Discovers branches from the index page, then conditional-GETs every repo file. */

@@ -20,7 +20,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { AirfeedError } from '../_framework/errors.ts';
-import { type ByteRange, fileLines } from '../_framework/line-sort.ts';
+import { type ByteRange, fileLines, KeyedLines } from '../_framework/line-sort.ts';
 import { codenameOf } from '../_framework/names.ts';
 import { type FixedIn, RECORD_SCHEMA_VERSION, type Severity, type VulnRecord } from '../_framework/record.ts';
 import type { GroupInfo, ParseContext, ParsedGroup } from '../_framework/types.ts';
@@ -42,47 +42,21 @@ export async function debianGroups(workspace: string): Promise<GroupInfo[]> {
   return (prepared?.manifest.groups ?? []).map((g) => ({ name: g.name, description: groupDescription(g.name) }));
 }
 
-/** The shared text of issues, read forward in id order alongside a group's lines; a line's JSON is parsed only when its id is asked for. */
+/** The shared text of issues (`meta.lines`: `id\t…\t[description, scope]`), read forward in id order alongside a group's lines. */
 class MetaCursor {
-  readonly #lines: AsyncGenerator<string>;
-  #pending: { id: string; json: string } | undefined;
-  #done = false;
+  readonly #lines: KeyedLines;
 
   constructor(file: string) {
-    this.#lines = fileLines(file);
+    this.#lines = new KeyedLines(file);
   }
 
-  async #next(): Promise<{ id: string; json: string } | undefined> {
-    if (this.#pending) {
-      const p = this.#pending;
-      this.#pending = undefined;
-      return p;
-    }
-    if (this.#done) return undefined;
-    const n = await this.#lines.next();
-    if (n.done) {
-      this.#done = true;
-      return undefined;
-    }
-    const t1 = n.value.indexOf('\t');
-    const t2 = n.value.indexOf('\t', t1 + 1);
-    return { id: n.value.slice(0, t1), json: n.value.slice(t2 + 1) };
-  }
-
-  /** The first non-empty description and scope of `id` (ids asked in increasing order). */
+  /** The first non-empty description and scope of `id` (ids asked in increasing order); a line's JSON is parsed only while one is missing. */
   async get(id: string): Promise<{ description: string; scope: string }> {
     let description = '';
     let scope = '';
-    for (;;) {
-      const m = await this.#next();
-      if (m === undefined) break;
-      if (m.id < id) continue;
-      if (m.id > id) {
-        this.#pending = m;
-        break;
-      }
+    for (const rest of await this.#lines.take(id)) {
       if (description !== '' && scope !== '') continue;
-      const [d = '', sc = ''] = JSON.parse(m.json) as string[];
+      const [d = '', sc = ''] = JSON.parse(rest.slice(rest.indexOf('\t') + 1)) as string[];
       if (description === '') description = d;
       if (scope === '') scope = sc;
     }
@@ -90,7 +64,7 @@ class MetaCursor {
   }
 
   async close(): Promise<void> {
-    await this.#lines.return(undefined);
+    await this.#lines.close();
   }
 }
 

@@ -11,11 +11,11 @@
  * listing the groups, then parsing them, reads the JSON once, and an unchanged workspace is not read
  * again. A failure leaves no cache behind.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { derivedCache } from '../_framework/derived-cache.ts';
 import { AirfeedError } from '../_framework/errors.ts';
 import { type ByteRange, LineSorter } from '../_framework/line-sort.ts';
 import { distroGroup, releaseOfCodename } from '../_framework/names.ts';
@@ -113,27 +113,7 @@ export async function prepare(workspace: string): Promise<Prepared | undefined> 
   if (json === undefined) return undefined;
   const lists = listKeysOf(workspace);
   const { inputs, key } = await inputDigests(workspace, json, lists);
-  const root = path.join(workspace, CACHE_DIR);
-  const dir = path.join(root, key);
-  const manifestFile = path.join(dir, 'manifest.json');
-  if (existsSync(manifestFile)) {
-    const parsed = Manifest.safeParse(JSON.parse(await fs.readFile(manifestFile, 'utf8')));
-    if (parsed.success) return { dir, manifest: parsed.data };
-  }
-  const tmp = path.join(root, `tmp-${process.pid}-${randomUUID()}`);
-  await fs.mkdir(tmp, { recursive: true });
-  try {
-    const manifest = await build(workspace, tmp, { json, lists, inputs, key });
-    await fs.writeFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest)}\n`);
-    await fs.rm(dir, { recursive: true, force: true });
-    await fs.rename(tmp, dir);
-    // Older caches (and what a crashed run left) go.
-    for (const e of await fs.readdir(root)) if (e !== key) await fs.rm(path.join(root, e), { recursive: true, force: true });
-    return { dir, manifest };
-  } catch (err) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  return derivedCache(path.join(workspace, CACHE_DIR), key, Manifest, (tmp) => build(workspace, tmp, { json, lists, inputs, key }));
 }
 
 async function build(

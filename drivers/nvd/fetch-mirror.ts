@@ -18,10 +18,10 @@ import {
   copyIfChanged, downloadIfChanged, type FetchedFile, type FileState, fileStates, isHttpSource, localPath, readFileStates, sameFiles,
 } from '../_framework/fetch-files.ts';
 import { fileProblem } from '../_framework/files.ts';
-import { compareStrings } from '../_framework/strings.ts';
 import type { DriverState, FetchContext, FetchResult } from '../_framework/types.ts';
 import { type Staging, withStaging } from '../_framework/workspace.ts';
 import { FETCH_DIR, listPages, PAGE_RE, readBatch, writeBatch } from './layout.ts';
+import { linksFromIndex } from '../_framework/index-links.ts';
 
 const CONCURRENCY = 2;
 
@@ -33,20 +33,7 @@ function mirrorFiles(state: DriverState): Map<string, FileState> {
 
 /** The page files linked from an HTML directory listing, by name, sorted. */
 export function pagesFromIndex(html: string, base: string): string[] {
-  const found = new Set<string>();
-  for (const m of html.matchAll(/href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
-    const href = m[1] ?? m[2] ?? m[3] ?? '';
-    let url: URL;
-    try {
-      url = new URL(href, base);
-    } catch {
-      continue;
-    }
-    if (!url.href.startsWith(base)) continue;
-    const name = decodeURIComponent(url.href.slice(base.length).split(/[?#]/)[0] ?? '');
-    if (PAGE_RE.test(name)) found.add(name);
-  }
-  return [...found].sort(compareStrings);
+  return linksFromIndex(html, base, (name) => PAGE_RE.test(name));
 }
 
 async function fromDirectory(ctx: FetchContext, staging: Staging): Promise<FetchedFile[]> {

@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { scoreCvss } from '../_framework/cvss/index.ts';
 import { AirfeedError } from '../_framework/errors.ts';
-import { type ByteRange, fileLines } from '../_framework/line-sort.ts';
+import { type ByteRange, fileLines, KeyedLines } from '../_framework/line-sort.ts';
 import { codenameOf, distroById, osvEcosystem } from '../_framework/names.ts';
 import { type Cvss, type FixedIn, RECORD_SCHEMA_VERSION, REFERENCE_TYPES, type Reference, type Severity, type VulnRecord } from '../_framework/record.ts';
 import { compareStrings } from '../_framework/strings.ts';
@@ -45,44 +45,19 @@ export async function ubuntuGroups(workspace: string): Promise<GroupInfo[]> {
   return (prepared?.manifest.groups ?? []).map((g) => ({ name: g.name, description: groupDescription(g.name) }));
 }
 
-/** The meta lines, read forward in id order alongside a group's lines; a line's JSON is parsed only when its id is asked for. */
+/** The meta lines (`id\t{…}`), read forward in id order alongside a group's lines. */
 class MetaCursor {
-  readonly #lines: AsyncGenerator<string>;
-  #pending: { id: string; json: string } | undefined;
-  #done = false;
+  readonly #lines: KeyedLines;
 
   constructor(file: string) {
-    this.#lines = fileLines(file);
-  }
-
-  async #next(): Promise<{ id: string; json: string } | undefined> {
-    if (this.#pending) {
-      const p = this.#pending;
-      this.#pending = undefined;
-      return p;
-    }
-    if (this.#done) return undefined;
-    const n = await this.#lines.next();
-    if (n.done) {
-      this.#done = true;
-      return undefined;
-    }
-    const tab = n.value.indexOf('\t');
-    return { id: n.value.slice(0, tab), json: n.value.slice(tab + 1) };
+    this.#lines = new KeyedLines(file);
   }
 
   /** The shared fields of `id` (ids asked in increasing order); two documents for one id are SOURCE_INVALID. */
   async get(id: string): Promise<MetaLine | undefined> {
     let found: MetaLine | undefined;
-    for (;;) {
-      const m = await this.#next();
-      if (m === undefined) break;
-      if (m.id < id) continue;
-      if (m.id > id) {
-        this.#pending = m;
-        break;
-      }
-      const meta = JSON.parse(m.json) as MetaLine;
+    for (const rest of await this.#lines.take(id)) {
+      const meta = JSON.parse(rest) as MetaLine;
       if (found) throw new AirfeedError('SOURCE_INVALID', `ubuntu: ${found.f} and ${meta.f} are both record ${id}`);
       found = meta;
     }
@@ -90,7 +65,7 @@ class MetaCursor {
   }
 
   async close(): Promise<void> {
-    await this.#lines.return(undefined);
+    await this.#lines.close();
   }
 }
 

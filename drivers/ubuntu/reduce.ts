@@ -11,11 +11,12 @@
  * Cached in `<workspace>/.cache/<key>/` as for the Debian driver: the key is a digest of the parser
  * version and the inputs, so listing the groups and parsing them reads the archive once.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { derivedCache } from '../_framework/derived-cache.ts';
 import { AirfeedError } from '../_framework/errors.ts';
 import { LineSorter } from '../_framework/line-sort.ts';
 import { archiveEntries, readAll } from '../_framework/read/archive.ts';
@@ -108,26 +109,7 @@ export async function prepare(workspace: string): Promise<Prepared | undefined> 
   if (!found) return undefined;
   const inputs = found.tree ? await fingerprintFiles(workspace, found.tree) : `${TARBALL} ${await sha256File(path.join(workspace, TARBALL))}`;
   const key = createHash('sha256').update(`${PARSER_VERSION}\n${inputs}`).digest('hex').slice(0, 32);
-  const root = path.join(workspace, CACHE_DIR);
-  const dir = path.join(root, key);
-  const manifestFile = path.join(dir, 'manifest.json');
-  if (existsSync(manifestFile)) {
-    const parsed = Manifest.safeParse(JSON.parse(await fs.readFile(manifestFile, 'utf8')));
-    if (parsed.success) return { dir, manifest: parsed.data };
-  }
-  const tmp = path.join(root, `tmp-${process.pid}-${randomUUID()}`);
-  await fs.mkdir(tmp, { recursive: true });
-  try {
-    const manifest = await build(workspace, tmp, { ...found, inputs: createHash('sha256').update(inputs).digest('hex'), key });
-    await fs.writeFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest)}\n`);
-    await fs.rm(dir, { recursive: true, force: true });
-    await fs.rename(tmp, dir);
-    for (const e of await fs.readdir(root)) if (e !== key) await fs.rm(path.join(root, e), { recursive: true, force: true });
-    return { dir, manifest };
-  } catch (err) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  return derivedCache(path.join(workspace, CACHE_DIR), key, Manifest, (tmp) => build(workspace, tmp, { ...found, inputs: createHash('sha256').update(inputs).digest('hex'), key }));
 }
 
 const bump = (m: Map<string, number>, k: string): void => {

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fileLines, LineSorter } from '../../../drivers/_framework/line-sort.ts';
+import { fileLines, KeyedLines, LineSorter } from '../../../drivers/_framework/line-sort.ts';
 import { tempDir } from '../../helpers/mirror.ts';
 
 let dir: string;
@@ -68,5 +68,22 @@ describe('LineSorter', () => {
     const parts = await sorter.finish(path.join(dir, 'empty'), { partition: (l) => l });
     expect(parts.size).toBe(0);
     expect(await collect(fileLines(path.join(dir, 'empty')))).toEqual([]);
+  });
+});
+
+describe('KeyedLines', () => {
+  it('joins by key in increasing order: passes smaller keys over, keeps a larger one for later, gives every line of a key', async () => {
+    const file = path.join(dir, 'meta.lines');
+    // Sorted by the first field, as LineSorter writes it; `CVE-1` is a prefix of `CVE-10`.
+    await fs.writeFile(file, ['CVE-1\ta', 'CVE-10\tb\tc', 'CVE-10\td', 'CVE-3\te', 'CVE-5', 'CVE-7\tf'].join('\n'));
+    const keyed = new KeyedLines(file);
+    expect(await keyed.take('CVE-0')).toEqual([]);
+    expect(await keyed.take('CVE-10')).toEqual(['b\tc', 'd']); // CVE-1 passed over
+    expect(await keyed.take('CVE-2')).toEqual([]); // CVE-3 is kept for the next ask
+    expect(await keyed.take('CVE-3')).toEqual(['e']);
+    expect(await keyed.take('CVE-5')).toEqual(['']);
+    expect(await keyed.take('CVE-9')).toEqual([]);
+    expect(await keyed.take('CVE-99')).toEqual([]);
+    await keyed.close();
   });
 });
