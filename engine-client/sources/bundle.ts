@@ -122,6 +122,7 @@ async function applyAll(tx: Tx, v: VerifiedBundle, progress: Progress | undefine
         source: bundleSource(m.bundleId),
         bundle: { bundleId: m.bundleId, manifestSha256: v.manifestSha256, toSeq: g.toSeq, created },
         dataAsOf: created,
+        ...(written.counts ? { counts: written.counts } : {}),
       });
       out.push({
         name: g.name, feed: g.feed, records: g.records, tombstones: g.tombstones, upserts: written.upserts, deletions: written.deletions,

@@ -18,7 +18,7 @@ import type { HttpClient } from '../../drivers/_framework/http.ts';
 import type { Progress } from '../../drivers/_framework/types.ts';
 import type { Sql } from '../store/db.ts';
 import { listGroups } from '../store/status.ts';
-import { lockGroups, setGroupState, type VulnChange, writeGroup } from '../store/write.ts';
+import { lockGroups, setGroupState, type VulnChange, type WriteResult, writeGroup } from '../store/write.ts';
 import { type GroupSyncResult, groupSegment, parseJson, serviceSource, sourceInvalid, type SyncContext } from './common.ts';
 import { fromNormalized } from './convert.ts';
 import { chunkLines, spoolDirectory } from './spool.ts';
@@ -168,7 +168,7 @@ async function syncGroupV2Once(ctx: SyncContext, remote: z.infer<typeof RemoteGr
       mode = 'replace';
     }
     let cursor = after;
-    let written = { received: 0, upserts: 0, deletions: 0 };
+    let written: Pick<WriteResult, 'received' | 'upserts' | 'deletions' | 'counts'> = { received: 0, upserts: 0, deletions: 0 };
     // Nothing changed on the service since the cursor: no request needed.
     if (mode === 'replace' || remote.maxSeq > after) {
       ctx.progress?.phase(`sync ${remote.name}`);
@@ -187,7 +187,7 @@ async function syncGroupV2Once(ctx: SyncContext, remote: z.infer<typeof RemoteGr
       });
     }
     const unchanged = mode === 'changes' && written.upserts === 0 && written.deletions === 0;
-    const counts = await setGroupState(tx, remote.name, { feed: remote.feed, source, v2Cursor: cursor, unchanged });
+    const counts = await setGroupState(tx, remote.name, { feed: remote.feed, source, v2Cursor: cursor, unchanged, ...(written.counts ? { counts: written.counts } : {}) });
     return {
       group: remote.name, feed: remote.feed, mode, transferred: written.received, upserts: written.upserts,
       deletions: written.deletions, ...counts, cursor, since: null,

@@ -49,6 +49,7 @@ export async function writeFirst(tx: Tx, input: GroupWrite): Promise<WriteResult
     const copy = new ChunkWriter(await tx`copy vulnerabilities (group_name, id, severity, link, doc) from stdin`.writable());
     let received = 0;
     let upserts = 0;
+    let affectedRows = 0;
     let ending = false;
     try {
       for await (const c of input.changes) {
@@ -61,6 +62,7 @@ export async function writeFirst(tx: Tx, input: GroupWrite): Promise<WriteResult
           for (let i = 0; i < c.affected.length; i++) {
             const a = c.affected[i];
             if (a === undefined) continue;
+            affectedRows++;
             await affectedOut.write(
               `${g}\t${id}\t${i + 1}\t${copyEscape(a.package)}\t${copyEscape(packageKey(group, a.package))}\t${copyEscape(a.scheme)}\t${a.state}\t` +
                 `${text(a.fixed)}\t${json(a.ranges)}\t${json(a.versions)}\t${text(a.channel)}\t${text(a.module)}\t${c.severity}\t${link}\n`,
@@ -93,7 +95,8 @@ export async function writeFirst(tx: Tx, input: GroupWrite): Promise<WriteResult
     // The lookup tables just grew by a whole group: plan the scans' lookups with that known.
     await tx`analyze affected`;
     await tx`analyze cpe_targets`;
-    return { received, upserts, deletions: 0, path: 'first' };
+    // The group held nothing before: what was written is all it has.
+    return { received, upserts, deletions: 0, path: 'first', counts: { records: upserts, affected: affectedRows } };
   } finally {
     await fs.rm(spool, { recursive: true, force: true });
   }
