@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { NvdItem } from '../../drivers/nvd/api.ts';
 import { checkItem } from '../../drivers/nvd/api-check.ts';
 import { toRecord } from '../../drivers/nvd/record.ts';
+import { type Json, variants } from '../helpers/variants.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/drivers/nvd');
 
@@ -29,38 +30,6 @@ function recordOf(cve: Parameters<typeof toRecord>[0]): unknown {
   } catch (err) {
     return { error: (err as Error).message };
   }
-}
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-const REPLACEMENTS: Json[] = [null, 42, -1, 11, 5.5, true, '', 'x', 'CVE-1', [], {}, [null], [{}]];
-
-/** Every variant of `item` with one member (at any depth) deleted or replaced. */
-function* variants(item: Json): Generator<Json> {
-  function* walk(node: Json, rebuild: (v: Json | undefined) => Json): Generator<Json> {
-    if (node === null || typeof node !== 'object') return;
-    const entries: [string | number, Json][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
-    for (const [k, v] of entries) {
-      const put = (nv: Json | undefined): Json => {
-        let copy: Json;
-        if (Array.isArray(node)) {
-          copy = [...node];
-          if (nv === undefined) copy.splice(k as number, 1);
-          else copy[k as number] = nv;
-        } else {
-          const obj = { ...node };
-          if (nv === undefined) delete obj[k as string];
-          else obj[k as string] = nv;
-          copy = obj;
-        }
-        return rebuild(copy);
-      };
-      yield put(undefined);
-      for (const r of REPLACEMENTS) yield put(r);
-      yield* walk(v, put);
-    }
-    if (!Array.isArray(node)) yield rebuild({ ...node, unknownMember: { a: 1 } });
-  }
-  yield* walk(item, (v) => v as Json);
 }
 
 describe('nvd: checkItem', () => {
