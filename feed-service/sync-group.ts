@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { AirfeedError, type ErrorCode } from '../drivers/_framework/errors.ts';
 import { type VulnRecord, VulnRecord as RecordSchema } from '../drivers/_framework/record.ts';
+import { surelyValidRecord } from '../drivers/_framework/record-check.ts';
 import type { SettingValues } from '../drivers/_framework/settings.ts';
 import type { Driver, ParsedGroup, Progress } from '../drivers/_framework/types.ts';
 import { applyGroup } from './storage/apply.ts';
@@ -57,6 +58,12 @@ function sourceOf(value: unknown): string {
 export async function* checkedRecords(driver: string, group: string, records: AsyncIterable<VulnRecord>): AsyncGenerator<VulnRecord> {
   let n = 0;
   for await (const record of records) {
+    // The common shape is checked without zod; zod decides (and words the error) for the rest.
+    if (surelyValidRecord(record)) {
+      n++;
+      yield record;
+      continue;
+    }
     const parsed = RecordSchema.safeParse(record);
     if (!parsed.success) {
       const id = typeof (record as { id?: unknown } | null)?.id === 'string' ? (record as { id: string }).id : `#${n + 1} (no id)`;

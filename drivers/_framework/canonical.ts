@@ -4,21 +4,34 @@ import { createHash } from 'node:crypto';
 // Records of one driver share a few object shapes: remember each shape's sorted key order, with
 // the keys already quoted, so serializing a record is mostly string concatenation.
 interface Shape {
+  /** The keys in the object's own order, as met. */
+  own: string[];
   keys: string[];
   /** `"key":` for each of `keys`. */
   quoted: string[];
 }
-const shapes = new Map<string, Shape>();
+/** Shapes by their first own key; a key list is matched by comparing its keys, not by joining them into a string. */
+const shapes = new Map<string, Shape[]>();
+let shapeCount = 0;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function shapeOf(obj: object): Shape {
-  const keys = Object.keys(obj);
-  const id = keys.join('\u0000');
-  let shape = shapes.get(id);
-  if (!shape) {
-    const sorted = [...keys].sort();
-    shape = { keys: sorted, quoted: sorted.map((k) => `${JSON.stringify(k)}:`) };
-    // Bounded: arbitrary metadata objects must not grow the cache without limit.
-    if (shapes.size < 10_000) shapes.set(id, shape);
+  const own = Object.keys(obj);
+  const first = own[0] ?? '';
+  const known = shapes.get(first);
+  if (known) for (const shape of known) if (sameKeys(shape.own, own)) return shape;
+  const keys = [...own].sort();
+  const shape = { own, keys, quoted: keys.map((k) => `${JSON.stringify(k)}:`) };
+  // Bounded: arbitrary metadata objects must not grow the cache without limit.
+  if (shapeCount < 10_000) {
+    shapeCount++;
+    if (known) known.push(shape);
+    else shapes.set(first, [shape]);
   }
   return shape;
 }

@@ -36,17 +36,21 @@ export type Cvss = z.infer<typeof Cvss>;
 export const VendorSeverity = z.strictObject({ source: nonEmpty, value: nonEmpty });
 
 /** One CWE of NVD's `weaknesses[]`, flattened to one entry per CWE id (`NVD-CWE-noinfo`, `NVD-CWE-Other` kept). */
+/** A weakness id: `CWE-<n>`, `NVD-CWE-noinfo` or `NVD-CWE-Other`. */
+export const WEAKNESS_ID = /^(CWE-\d+|NVD-CWE-noinfo|NVD-CWE-Other)$/;
 export const Weakness = z.strictObject({
-  id: z.string().regex(/^(CWE-\d+|NVD-CWE-noinfo|NVD-CWE-Other)$/, 'must be CWE-<n>, NVD-CWE-noinfo or NVD-CWE-Other'),
+  id: z.string().regex(WEAKNESS_ID, 'must be CWE-<n>, NVD-CWE-noinfo or NVD-CWE-Other'),
   source: nonEmpty.nullable(),
   type: z.enum(['Primary', 'Secondary']).nullable(),
 });
 
 /** NVD 2.0 `cpeMatch` (https://nvd.nist.gov/developers/vulnerabilities): at most one start and one end bound. */
+/** The start of a CPE 2.3 formatted string. */
+export const CPE23_PREFIX = /^cpe:2\.3:[aho*-]:/;
 export const CpeMatch = z
   .strictObject({
     vulnerable: z.boolean(),
-    criteria: z.string().regex(/^cpe:2\.3:[aho*-]:/, 'must be a CPE 2.3 formatted string'),
+    criteria: z.string().regex(CPE23_PREFIX, 'must be a CPE 2.3 formatted string'),
     matchCriteriaId: nonEmpty,
     versionStartIncluding: nonEmpty.optional(),
     versionStartExcluding: nonEmpty.optional(),
@@ -94,8 +98,10 @@ export const Credit = z.strictObject({
 });
 
 /** A description in a language other than English (NVD `descriptions[]` with `lang` `es`); English is `description`. */
+/** A language tag such as `es` or `pt-BR`. */
+export const LANG_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]+)*$/;
 export const Description = z.strictObject({
-  lang: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/, 'must be a language tag such as es').refine((l) => l !== 'en', 'English is the record\'s description'),
+  lang: z.string().regex(LANG_TAG, 'must be a language tag such as es').refine((l) => l !== 'en', 'English is the record\'s description'),
   value: nonEmpty,
 });
 

@@ -27,7 +27,7 @@
 import { z } from 'zod';
 
 /** NVD's own time form (UTC, no zone), or an ISO time with a zone (`Z`, `+00:00`). */
-const NVD_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/;
+export const NVD_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/;
 export const NvdTime = z.string().regex(NVD_TIME, 'must be a time such as 2024-10-17T14:15:03.800');
 
 /** `CVE-YYYY-NNNN…` as the CVE program assigns them. */

@@ -78,19 +78,25 @@ function fromLine(text: string): Entry {
   };
 }
 
-/** Lines of a file, streamed. */
+/** Bytes read from a run at a time. 64 KiB was tried: 300,000 CVEs (150 runs) then peaked 40 MB higher and ran no faster. */
+const READ_BYTES = 16 * 1024;
+
+/** Lines of a file, streamed: split as bytes (a UTF-8 sequence never holds a newline byte), each decoded once. */
 async function* lines(file: string): AsyncGenerator<string> {
-  let rest = '';
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 16 * 1024 })) {
-    const text = rest + (chunk as string);
+  let pending: Buffer[] = [];
+  for await (const chunk of createReadStream(file, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>) {
     let from = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-      yield text.slice(from, nl);
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, from)) {
+      if (pending.length > 0) {
+        pending.push(chunk.subarray(from, nl));
+        yield Buffer.concat(pending).toString('utf8');
+        pending = [];
+      } else yield chunk.toString('utf8', from, nl);
       from = nl + 1;
     }
-    rest = text.slice(from);
+    if (from < chunk.length) pending.push(chunk.subarray(from));
   }
-  if (rest !== '') throw new Error(`nvd: the sort run ${file} ends inside a line`);
+  if (pending.length > 0) throw new Error(`nvd: the sort run ${file} ends inside a line`);
 }
 
 const NEWLINE = Buffer.from('\n');

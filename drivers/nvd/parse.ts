@@ -19,6 +19,7 @@ import { NVD_STATUSES, type VulnRecord } from '../_framework/record.ts';
 import type { GroupInfo, ParseContext, ParsedGroup } from '../_framework/types.ts';
 import { fingerprintFiles } from '../_framework/workspace.ts';
 import { NvdItem, PageHeader, utcIso } from './api.ts';
+import { checkItem } from './api-check.ts';
 import { type Batch, BATCH_FILE, listPages, readBatch, SORT_DIR } from './layout.ts';
 import { WinnerSort } from './merge.ts';
 import { PageReader } from './page-reader.ts';
@@ -50,7 +51,8 @@ async function collect(workspace: string, files: readonly string[], batch: Batch
     const reader = new PageReader(path.join(workspace, file), label);
     let n = 0;
     for await (const item of reader.items()) {
-      const { cve } = parseWith(NvdItem, item.value, { label: `${label} vulnerabilities[${item.index}]`, what: 'not an NVD API 2.0 CVE item' });
+      // checkItem accepts the usual item without zod's copy; zod decides (and words the error) otherwise.
+      const cve = checkItem(item.value) ?? parseWith(NvdItem, item.value, { label: `${label} vulnerabilities[${item.index}]`, what: 'not an NVD API 2.0 CVE item' }).cve;
       const rejected = isRejected(cve);
       if (cve.vulnStatus !== undefined && !KNOWN_STATUSES.has(cve.vulnStatus)) unknownStatus.add(cve.vulnStatus);
       const json = rejected ? '' : JSON.stringify(toRecord(cve, label, provenance(batch, file, cve.id)));

@@ -25,4 +25,9 @@ describe('canonicalJson', () => {
   it('gives the same bytes whatever the key insertion order', () => {
     expect(canonicalJson({ a: 1, b: { c: 2, d: 3 } })).toBe(canonicalJson({ b: { d: 3, c: 2 }, a: 1 }));
   });
+
+  it('tells apart key lists that share their first key (the shape cache matches whole lists)', () => {
+    const values = [{ a: 1, b: 2 }, { a: 1, c: 3 }, { a: 1 }, { a: 1, c: 3, b: 2 }, { a: 1, b: 2, c: 3 }, { a: 1, b: 2, d: 4 }];
+    for (let round = 0; round < 2; round++) for (const v of values) expect(canonicalJson(v)).toBe(reference(v));
+  });
 });

@@ -6,6 +6,8 @@ import type { Writable } from 'node:stream';
 export function copyEscape(value: string): string {
   // Fast path: canonical JSON never holds raw control characters, only backslashes.
   if (!/[\\\t\n\r]/.test(value)) return value;
+  // Canonical JSON's only special character is the backslash of its escapes (`\"`): one native replace.
+  if (!/[\t\n\r]/.test(value)) return value.replaceAll('\\', '\\\\');
   return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
@@ -28,7 +30,10 @@ export class ChunkWriter {
   /** Writes what is queued, waiting for drain when the target is full. */
   async flush(): Promise<void> {
     if (this.parts.length === 0) return;
-    const buf = Buffer.concat(this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+    // Strings only (the usual case): joined and encoded once, not encoded one by one and then copied.
+    const buf = this.parts.every((p) => typeof p === 'string')
+      ? Buffer.from(this.parts.join(''))
+      : Buffer.concat(this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
     this.parts = [];
     this.size = 0;
     if (!this.target.write(buf)) await once(this.target, 'drain');
