@@ -177,7 +177,12 @@ describe('language records', () => {
     expect(enforceSemverConstraint('>= 1.2.0 < 1.4.3')).toBe('>=1.2.0,<1.4.3');
     expect(enforceSemverConstraint('')).toBe('');
     expect(osvIntervals([{ introduced: '0' }])).toEqual([{ constraint: '', fixed: null }]);
-    expect(osvIntervals([{ introduced: '1.0' }, { limit: '2.0' }])).toEqual([{ constraint: '>= 1.0', fixed: null }]);
+    // limit bounds every interval of its range (grype-db drops it; the engine and OSV do not).
+    expect(osvIntervals([{ introduced: '1.0' }, { limit: '2.0' }])).toEqual([{ constraint: '>= 1.0, < 2.0', fixed: null }]);
+    expect(osvIntervals([{ introduced: '0' }, { fixed: '1.1' }, { introduced: '1.5' }, { limit: '3.0' }])).toEqual([
+      { constraint: '< 1.1, < 3.0', fixed: '1.1' }, { constraint: '>= 1.5, < 3.0', fixed: null },
+    ]);
+    expect(osvIntervals([{ introduced: '0' }, { limit: '*' }])).toEqual([{ constraint: '', fixed: null }]);
   });
 });
 
