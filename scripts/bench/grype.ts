@@ -6,9 +6,12 @@
  * 2. the same plus BENCH_RECORDS (default 300,000) synthetic records of `nvdv2:cves` as the NVD driver
  *    writes them, with CPE configurations in NVD's proportions (scripts/bench/synthetic.ts), mapped to
  *    affected CPE handles;
- * 3. everything at hand: the same plus the real KEV catalog (kev driver), the real Go, RustSec and GHSA
- *    OSV documents in their `github:*` groups, and BENCH_RECORDS synthetic EPSS scores (the drivers
- *    of Debian, Ubuntu, Red Hat, NVD and EPSS are not on main yet: their real data is not in this row);
+ * 3. everything real (test/helpers/realdata-sync.ts): in a database of its own, every real data set the drivers read,
+ *    each synced by its driver: Alpine, the Debian tracker slice with the DSA/DLA lists, Canonical's
+ *    Ubuntu OSV documents (vunnel's fixtures), the Red Hat VEX archive of 30 documents, the Go,
+ *    RustSec, PyPA and GHSA OSV databases, the NVD API 2.0 pages (2002–2016 and modified), the KEV
+ *    catalog, and the EPSS sample of vunnel's fixtures (FIRST's bulk score file is not in
+ *    ../shared/realdata). Sets that are absent are named in a note;
  *
  * next to the floor on the same machine: `psql COPY (select group_name, id, doc from records …) TO`
  * a file, the same rows in the same order the build reads.
@@ -27,9 +30,6 @@ import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { dropDatabase, ensureDatabase } from '../../drivers/_framework/pg/embedded.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
-import { kev } from '../../drivers/kev/index.ts';
-import type { VulnRecord } from '../../drivers/_framework/record.ts';
-import { fromOsv } from '../../drivers/_framework/shapes/osv-in.ts';
 import { buildGrypeDatabase } from '../../feed-service/outputs/grype/build.ts';
 import { applyGroup } from '../../feed-service/storage/apply.ts';
 import { createSql } from '../../feed-service/storage/db.ts';
@@ -37,20 +37,12 @@ import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
 import { benchServer } from './server.ts';
-import { syntheticEpssRecords, syntheticNvdRecords, toAsync } from './synthetic.ts';
+import { syncRealData } from '../../test/helpers/realdata-sync.ts';
+import { syntheticNvdRecords, toAsync } from './synthetic.ts';
 
 const self = fileURLToPath(import.meta.url);
 const SHARED = path.resolve(path.dirname(self), '../../../shared/realdata');
 const REALDATA = path.join(SHARED, 'alpine/secdb-2024-12-31');
-const KEV_DIR = path.join(SHARED, 'kev/cisa-kev-2025-08-25');
-const OSV_SETS: [string, string][] = [['osv/govulndb-osv/data', 'github:go'], ['osv/rustsec-osv/data/crates', 'github:rust'], ['osv/ghsa-sample', 'github:java']];
-
-/** The OSV documents of a directory as the OSV driver stores them. */
-async function* osvRecords(dir: string, group: string): AsyncGenerator<VulnRecord> {
-  for (const f of (await fs.readdir(dir)).filter((x) => x.endsWith('.json')).sort()) {
-    yield fromOsv(JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as unknown, { group, provenance: { driver: 'osv', source: f } });
-  }
-}
 
 interface Measure {
   seconds: number;
@@ -116,12 +108,13 @@ async function orchestrate(): Promise<void> {
   const notes: string[] = [];
   try {
     await migrate(sql, silentLogger);
-    const floor = (): number | null => {
+    const floorOf = (dbUrl: string): number | null => {
       const select = "select group_name, id, doc from records where not deleted order by group_name collate \"C\", id collate \"C\"";
-      const r = timeShell(`psql -X -q -v ON_ERROR_STOP=1 '${url}' -c "copy (${select.replace(/"/g, '\\"')}) to stdout" > '${path.join(work, 'floor.copy')}'`);
+      const r = timeShell(`psql -X -q -v ON_ERROR_STOP=1 '${dbUrl}' -c "copy (${select.replace(/"/g, '\\"')}) to stdout" > '${path.join(work, 'floor.copy')}'`);
       if (r.error) notes.push(`floor could not run: ${r.error}`);
       return r.seconds;
     };
+    const floor = (): number | null => floorOf(url);
     const build = async (label: string): Promise<void> => {
       const dir = await fs.mkdtemp(path.join(work, 'build-'));
       await sql`vacuum (analyze) records`;
@@ -144,27 +137,24 @@ async function orchestrate(): Promise<void> {
     await sql`update groups set last_success = '2024-12-31T00:00:00Z' where name = 'nvdv2:cves'`;
     await build(`Alpine + ${n.toLocaleString('en')} synthetic NVD`);
 
-    let extra = 0;
-    if (existsSync(KEV_DIR)) {
-      const report = await syncDriver(sql, kev, { home: path.join(work, 'home'), http: new HttpClient(), log: silentLogger, source: KEV_DIR });
-      if (report.status === 'failed') throw new Error(`kev sync failed: ${report.error ?? ''}`);
-      extra++;
-    } else notes.push(`real KEV catalog absent (${KEV_DIR}): not in the last row`);
-    for (const [rel, group] of OSV_SETS) {
-      const dir = path.join(SHARED, rel);
-      if (!existsSync(dir)) {
-        notes.push(`${dir} absent: ${group} not in the last row`);
-        continue;
-      }
-      await registerGroups(sql, 'osv', 'github', [{ name: group, description: 'real OSV data' }]);
-      await applyGroup(sql, { group, complete: true, records: osvRecords(dir, group) }, { spoolDir: work });
-      await sql`update groups set last_success = '2024-12-31T00:00:00Z' where name = ${group}`;
-      extra++;
+    // The last row is real data only, in a database of its own.
+    const allName = `${dbName}_all`;
+    const allUrl = await ensureDatabase(adminUrl, allName);
+    const allSql = createSql(allUrl, { max: 2 });
+    try {
+      await migrate(allSql, silentLogger);
+      process.stderr.write('bench: syncing every real data set …\n');
+      const synced = await syncRealData(allSql, work, (m) => process.stderr.write(`bench: ${m}\n`));
+      notes.push(...synced.notes);
+      await allSql`vacuum (analyze) records`;
+      const dir = await fs.mkdtemp(path.join(work, 'build-'));
+      const f = floorOf(allUrl);
+      rows.push({ label: `everything real (${synced.sets.join(', ')})`, m: runChild(allUrl, dir), floor: f });
+      await fs.rm(dir, { recursive: true, force: true });
+    } finally {
+      await allSql.end({ timeout: 5 });
+      await dropDatabase(adminUrl, allName).catch(() => undefined);
     }
-    await registerGroups(sql, 'epss', 'enrichment', [{ name: 'epss:scores', description: 'synthetic benchmark group' }]);
-    await applyGroup(sql, { group: 'epss:scores', complete: true, records: toAsync(syntheticEpssRecords(n)) }, { spoolDir: work });
-    await sql`update groups set last_success = '2024-12-31T00:00:00Z' where name = 'epss:scores'`;
-    await build(`+ KEV, Go/RustSec/GHSA, ${n.toLocaleString('en')} EPSS${extra === 0 ? ' (no real data)' : ''}`);
 
     const fmt = (x: number | null, d = 0): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en', { maximumFractionDigits: d }));
     const headers = ['data', 'records', 'seconds', 'records/s', 'db MB', 'tar.zst MB', 'ratio', 'peak RSS MB', 'COPY TO s', 'build/COPY'];

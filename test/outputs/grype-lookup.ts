@@ -109,14 +109,29 @@ export function resolveOs(db: Database.Database, name: string, version: string, 
   return ids(' and major_version = ?', [d.major]);
 }
 
-/** Whether `version` satisfies a grype constraint in `scheme`. */
-export function satisfies(constraint: string, version: string, scheme: string): boolean {
+/**
+ * The clauses of a grype constraint (`>= 1.2, < 1.4 || = 2.0`: alternatives of conjunctions of
+ * operator and version), or an error naming the part grype's parser would reject.
+ */
+export function constraintClauses(constraint: string): { op: string; version: string }[][] {
+  if (constraint.trim() === '') return [];
+  return constraint.split('||').map((alt) =>
+    alt.split(',').map((part) => {
+      const m = /^\s*(<=|>=|!=|<|>|=)?\s*(\S+)\s*$/.exec(part);
+      if (!m) throw new Error(`unreadable constraint part "${part}" in "${constraint}"`);
+      return { op: m[1] ?? '=', version: m[2]! };
+    }),
+  );
+}
+
+/** Whether `version` satisfies a grype constraint in `scheme` (or by `cmp`, a comparator's compare). */
+export function satisfies(constraint: string, version: string, scheme: string, cmp?: (a: string, b: string) => number): boolean {
   if (constraint.trim() === '') return true;
   return constraint.split('||').some((alt) =>
     alt.split(',').every((part) => {
       const m = /^\s*(<=|>=|!=|<|>|=)?\s*(\S+)\s*$/.exec(part);
       if (!m) throw new Error(`unreadable constraint part "${part}" in "${constraint}"`);
-      const c = compareVersions(scheme, version, m[2]!);
+      const c = cmp ? cmp(version, m[2]!) : compareVersions(scheme, version, m[2]!);
       switch (m[1] ?? '=') {
         case '<': return c < 0;
         case '<=': return c <= 0;
@@ -147,9 +162,9 @@ interface PackageBlobJson {
 /** grype range type → airfeed comparator. */
 const SCHEME: Readonly<Record<string, string>> = { apk: 'apk', dpkg: 'dpkg', deb: 'dpkg', rpm: 'rpm' };
 
-function holds(range: BlobRange, version: string): boolean {
+function holds(range: BlobRange, version: string, cmp?: (a: string, b: string) => number): boolean {
   try {
-    return satisfies(range.version.constraint ?? '', version, SCHEME[range.version.type ?? ''] ?? range.version.type ?? '');
+    return satisfies(range.version.constraint ?? '', version, SCHEME[range.version.type ?? ''] ?? range.version.type ?? '', cmp);
   } catch {
     return false;
   }
@@ -160,11 +175,29 @@ export interface LookupOptions {
   ecosystem?: string;
   /** The rpm module stream the installed package was built in (`nodejs:18`); none for a package outside modules. */
   module?: string;
+  /**
+   * How versions compare, for a language package: grype compares by the installed package's type
+   * (a `python` package by PEP 440, a `go-module` by Go's rules) whatever the range's type says.
+   */
+  compare?: (a: string, b: string) => number;
+}
+
+export interface GrypeFindingState extends GrypeFinding {
+  /** The range's fix state: `fixed`, `not-fixed`, `wont-fix`. */
+  state: string;
 }
 
 /** The vulnerabilities grype's distro lookup finds for an installed package (its names, version) on `os` ids. */
-export function grypeFindings(db: Database.Database, osIds: number[], names: string[], version: string, options: LookupOptions = {}): GrypeFinding[] {
-  if (osIds.length === 0) return [];
+export function grypeFindings(db: Database.Database, osIds: number[] | null, names: string[], version: string, options: LookupOptions = {}): GrypeFinding[] {
+  return grypeFindingStates(db, osIds, names, version, options).map(({ id, fix }) => ({ id, fix }));
+}
+
+/**
+ * grypeFindings with each finding's fix state; `osIds` null is the lookup of a language package
+ * (handles with no operating system).
+ */
+export function grypeFindingStates(db: Database.Database, osIds: number[] | null, names: string[], version: string, options: LookupOptions = {}): GrypeFindingState[] {
+  if (osIds !== null && osIds.length === 0) return [];
   const ecosystem = options.ecosystem ?? 'apk';
   const query = (table: string): Database.Statement => db.prepare(`
     select v.name as id, b.value as blob from ${table} a
@@ -172,24 +205,25 @@ export function grypeFindings(db: Database.Database, osIds: number[], names: str
     join vulnerability_handles v on v.id = a.vulnerability_id
     join blobs b on b.id = a.blob_id
     where p.ecosystem = ? collate nocase and p.name = ? collate nocase
-      and a.operating_system_id in (${osIds.map(() => '?').join(',')})`);
+      and ${osIds === null ? 'a.operating_system_id is null' : `a.operating_system_id in (${osIds.map(() => '?').join(',')})`}`);
   const affected = query('affected_package_handles');
   const unaffected = query('unaffected_package_handles');
-  const found = new Map<string, string | null>();
+  const found = new Map<string, { fix: string | null; state: string }>();
   const cleared = new Set<string>();
+  const cmp = options.compare;
   for (const name of new Set(names)) {
-    for (const r of affected.all(ecosystem, name, ...osIds) as { id: string; blob: string }[]) {
+    for (const r of affected.all(ecosystem, name, ...(osIds ?? [])) as { id: string; blob: string }[]) {
       const blob = JSON.parse(r.blob) as PackageBlobJson;
       const modularity = blob.qualifiers?.rpm_modularity;
       if (modularity !== undefined && modularity !== (options.module ?? '') && !(options.module ?? '').startsWith(`${modularity}:`)) continue;
       for (const range of blob.ranges ?? []) {
-        if (holds(range, version) && !found.has(r.id)) found.set(r.id, range.fix?.state === 'fixed' ? (range.fix.version ?? null) : null);
+        if (holds(range, version, cmp) && !found.has(r.id)) found.set(r.id, { fix: range.fix?.state === 'fixed' ? (range.fix.version ?? null) : null, state: range.fix?.state ?? '' });
       }
     }
-    for (const r of unaffected.all(ecosystem, name, ...osIds) as { id: string; blob: string }[]) {
+    for (const r of unaffected.all(ecosystem, name, ...(osIds ?? [])) as { id: string; blob: string }[]) {
       const blob = JSON.parse(r.blob) as PackageBlobJson;
-      if ((blob.ranges ?? []).some((range) => holds(range, version))) cleared.add(r.id);
+      if ((blob.ranges ?? []).some((range) => holds(range, version, cmp))) cleared.add(r.id);
     }
   }
-  return [...found].filter(([id]) => !cleared.has(id)).map(([id, fix]) => ({ id, fix })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...found].filter(([id]) => !cleared.has(id)).map(([id, f]) => ({ id, ...f })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

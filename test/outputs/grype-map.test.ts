@@ -169,6 +169,15 @@ describe('language records', () => {
     expect(handles(e.affectedPackages)).toEqual([['-', 'npm', 'left-pad', '{"ranges":[{"version":{"type":"npm","constraint":"= 1.0.1 || = 1.0.2"},"fix":{"state":"not-fixed"}}]}']]);
   });
 
+  it("a range whose versions grype's format rejects is typed Unknown (fuzzy), as grype-db's validation leaves it", () => {
+    // PyPA's PYSEC-2019-125 (steam) is fixed in "2019-09-12", which is no PEP 440 version; Go's "1.6.0" is one (grype adds the v).
+    const osvFix = (pkg: string, scheme: 'pep440' | 'go', fixed: string): Parameters<typeof rec>[2][number] =>
+      ({ package: pkg, versionScheme: scheme, state: 'fixed', ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] });
+    const types = (r: VulnRecord): string[] => map(r)!.affectedPackages.flatMap((h) => (h.blob.ranges ?? []).map((x) => `${x.version.type} ${x.version.constraint}`));
+    expect(types(rec('github:python', 'PYSEC-2019-125', [osvFix('steam', 'pep440', '2019-09-12'), osvFix('jinja2', 'pep440', '3.1.3')]))).toEqual(['Unknown <2019-09-12', 'python <3.1.3']);
+    expect(types(rec('github:go', 'GO-2020-0001', [osvFix('github.com/gin-gonic/gin', 'go', '1.6.0'), osvFix('example.com/m', 'go', 'not.a.version')]))).toEqual(['go <1.6.0', 'Unknown <not.a.version']);
+  });
+
   it('normalizes names and constraints as grype does', () => {
     expect(normalizeName('Foo_Bar.baz--x', 'python')).toBe('foo-bar-baz-x');
     expect(normalizeName('Org.Example:Lib', 'java-archive')).toBe('org.example:lib');
@@ -177,7 +186,12 @@ describe('language records', () => {
     expect(enforceSemverConstraint('>= 1.2.0 < 1.4.3')).toBe('>=1.2.0,<1.4.3');
     expect(enforceSemverConstraint('')).toBe('');
     expect(osvIntervals([{ introduced: '0' }])).toEqual([{ constraint: '', fixed: null }]);
-    expect(osvIntervals([{ introduced: '1.0' }, { limit: '2.0' }])).toEqual([{ constraint: '>= 1.0', fixed: null }]);
+    // limit bounds every interval of its range (grype-db drops it; the engine and OSV do not).
+    expect(osvIntervals([{ introduced: '1.0' }, { limit: '2.0' }])).toEqual([{ constraint: '>= 1.0, < 2.0', fixed: null }]);
+    expect(osvIntervals([{ introduced: '0' }, { fixed: '1.1' }, { introduced: '1.5' }, { limit: '3.0' }])).toEqual([
+      { constraint: '< 1.1, < 3.0', fixed: '1.1' }, { constraint: '>= 1.5, < 3.0', fixed: null },
+    ]);
+    expect(osvIntervals([{ introduced: '0' }, { limit: '*' }])).toEqual([{ constraint: '', fixed: null }]);
   });
 });
 

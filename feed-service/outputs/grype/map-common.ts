@@ -58,9 +58,14 @@ export interface Interval {
 /**
  * The intervals of an OSV range's events, walked in order as grype-db does: `introduced` (other
  * than "0") opens `>= v`; `fixed` closes with `< v` and names the fix; `last_affected` closes with
- * `<= v` and no fix; an interval still open at the end is emitted as is. `limit` events are not
- * used (grype-db does not). An interval that is every version (`introduced: "0"` and nothing else)
- * is the empty constraint. Clauses are joined with `, ` (grype's conjunction).
+ * `<= v` and no fix; an interval still open at the end is emitted as is. An interval that is every
+ * version (`introduced: "0"` and nothing else) is the empty constraint. Clauses are joined with
+ * `, ` (grype's conjunction).
+ *
+ * `limit` (other than `*`) bounds the whole range: no version at or past it is affected (OSV
+ * schema; the engine's ranges.ts reads it so). grype-db drops it, which turns GHSA-7jq2-fw4p-8h3c's
+ * `introduced 3.0.0, limit 3.5.0` into `>= 3.0.0`, every later release affected; here every
+ * interval of the range gets `< limit` as well, so grype's lookup finds what the data says.
  */
 export function osvIntervals(events: readonly RangeEvent[]): Interval[] {
   const out: Interval[] = [];
@@ -81,7 +86,9 @@ export function osvIntervals(events: readonly RangeEvent[]): Interval[] {
     }
   }
   if (open) out.push({ constraint: clauses.join(', '), fixed: null });
-  return out;
+  const limits = events.flatMap((e) => ('limit' in e && e.limit !== '*' ? [`< ${e.limit}`] : []));
+  if (limits.length === 0) return out;
+  return out.map((i) => ({ ...i, constraint: [...(i.constraint === '' ? [] : [i.constraint]), ...limits].join(', ') }));
 }
 
 /**

@@ -23,12 +23,19 @@
  *   normalized as grype-db's `EnforceSemVerConstraint` does for GitHub ranges (`>=1.2.0,<1.4.3`,
  *   `<2.0.1`, `<=0.9`; every version: `""`), and the fix `{version, state: fixed}` when the interval
  *   ends in one, else `{version: "", state: not-fixed}`;
+ * - a range whose type grype parses versions of (`python`: PEP 440, `go`, `gem`) but whose
+ *   constraint names a version that format rejects (PyPA's PYSEC-2019-125 fixed in `2019-09-12`,
+ *   PYSEC-2021-371 in `0.2.0-n653`) gets the type `Unknown`, grype's fuzzy comparison, as grype-db's
+ *   GitHub transformer does when `validateAffectedVersion` fails: grype cannot build a PEP 440
+ *   constraint of it at match time. (The `npm`, `nuget`, `composer` types are read by grype's lenient
+ *   semantic parser, and `java`, `rust` are fuzzy already: not checked.)
  * - OSV's explicit `versions` are used only when an entry has no range to read (they restate the
  *   ranges otherwise): `= 1.0.1 || = 1.0.2`; an entry with neither (only GIT commit ranges) gets no
  *   handle: grype could not evaluate it.
  */
 import { ecosystemByGroup, ecosystemByPurlType } from '../../../drivers/_framework/names.ts';
 import type { FixedIn, VulnRecord } from '../../../drivers/_framework/record.ts';
+import { getComparator } from '../../../drivers/_framework/versions/index.ts';
 import type { Range, Reference, VulnerabilityBlob } from './blobs.ts';
 import { cveAliases, cvssSeverities, dedupeReferences, enforceSemverConstraint, exactVersions, osvRanges, withdrawnStatus, wordSeverity } from './map-common.ts';
 import { emptyEntry, type GrypeEntry } from './model.ts';
@@ -100,6 +107,27 @@ function entryRanges(f: FixedIn, type: string): Range[] {
   return [];
 }
 
+/** grype's name of its fuzzy version format (version.UnknownFormat.String()). */
+export const UNKNOWN_FORMAT = 'Unknown';
+
+/** The comparator that reads versions as grype's format of a range type does, for the types checked (module comment). */
+const CHECKED: Readonly<Record<string, (v: string) => boolean>> = {
+  python: (v) => getComparator('pep440').valid(v),
+  gem: (v) => getComparator('gem').valid(v),
+  // grype's Go format reads `1.2.3` as `v1.2.3` (OSV writes no `v`).
+  go: (v) => getComparator('go').valid(v.startsWith('v') ? v : `v${v}`),
+};
+
+/** `range` as grype-db keeps it: its type `Unknown` when grype's format of the type rejects a version of the constraint. */
+function validated(range: Range): Range {
+  const valid = CHECKED[range.version.type];
+  if (valid === undefined) return range;
+  for (const m of range.version.constraint.matchAll(/(?:>=|<=|!=|>|<|=)\s*([^,|\s]+)/g)) {
+    if (!valid(m[1]!)) return { ...range, version: { ...range.version, type: UNKNOWN_FORMAT } };
+  }
+  return range;
+}
+
 /** Maps one record of a `github:*` group. */
 export function mapLanguageRecord(r: VulnRecord): GrypeEntry | null {
   const type = VUNNEL_ECOSYSTEM[r.namespace];
@@ -110,7 +138,7 @@ export function mapLanguageRecord(r: VulnRecord): GrypeEntry | null {
   });
   for (const f of r.fixedIn) {
     if (f.state === 'not_affected') continue;
-    const ranges = entryRanges(f, type);
+    const ranges = entryRanges(f, type).map(validated);
     if (ranges.length === 0) continue;
     const ecosystem = syftType(r.namespace, f);
     entry.affectedPackages.push({ os: null, pkg: { ecosystem, name: normalizeName(f.package, ecosystem) }, blob: { cves: aliases, ranges } });
