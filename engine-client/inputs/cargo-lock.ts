@@ -21,7 +21,7 @@
  * a path dependency, both local code.
  */
 import { z } from 'zod';
-import { arrayTablePlaces, parseTomlText } from './documents.ts';
+import { arrayTableEntries, parseTomlText } from './documents.ts';
 import { inputError } from './errors.ts';
 import { readText } from './io.ts';
 import { LockCollector } from './lockfile.ts';
@@ -39,22 +39,15 @@ export async function parseCargoLock(file: string): Promise<Inventory> {
   const text = await readText(file, undefined, 'TOML');
   const lock = Lock.safeParse(await parseTomlText(file, text, 'a Cargo.lock'));
   if (!lock.success) throw inputError(file, `not a Cargo.lock: ${lock.error.issues[0]?.message ?? ''}`, lock.error, { file });
-  const places = arrayTablePlaces(file, text, 'package', lock.data.package.length);
   const out = new LockCollector(file, 'cargo');
-  lock.data.package.forEach((raw, i) => {
-    const where = places[i] ?? file;
-    const p = Package.safeParse(raw);
-    if (!p.success) {
-      const issue = p.error.issues[0];
-      throw inputError(where, `[[package]] ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, p.error, { file });
-    }
-    const { name, version, source } = p.data;
+  for (const { where, entry } of arrayTableEntries(file, text, 'package', lock.data.package, Package)) {
+    const { name, version, source } = entry;
     const pkg = { name, version };
     if (source === undefined) out.skip(where, 'local', `${name}@${version} has no source: a workspace member or path dependency`, pkg);
     else if (CRATES_IO.has(source)) out.add(name, version, where);
     else if (source.startsWith('git+')) out.skip(where, 'unchecked', `${name}@${version} is a git dependency (${source})`, pkg);
     else out.skip(where, 'unchecked', `${name}@${version} comes from ${source}, not crates.io`, pkg);
-  });
+  }
   return out.inventory('cargo-lock');
 }
 

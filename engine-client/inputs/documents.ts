@@ -13,6 +13,7 @@
  * Both libraries load on first use: the engine's commands start without them (`--version`, the
  * other input formats).
  */
+import type { z } from 'zod';
 import { atJson, atLine, inputError } from './errors.ts';
 
 /** A top-level YAML mapping entry: its key, value (plain data, scalars as strings) and line. */
@@ -84,4 +85,21 @@ export function arrayTablePlaces(file: string, text: string, name: string, count
   }
   if (lines.length === count) return lines.map((l) => atLine(file, l));
   return Array.from({ length: count }, (_, i) => atJson(file, [name, i]));
+}
+
+/**
+ * The entries of the array of tables `[[name]]`, each checked against `schema`, with its place
+ * (arrayTablePlaces): the first entry that does not fit is an error naming its place and field.
+ */
+export function arrayTableEntries<T>(file: string, text: string, name: string, raws: readonly unknown[], schema: z.ZodType<T>): { where: string; entry: T }[] {
+  const places = arrayTablePlaces(file, text, name, raws.length);
+  return raws.map((raw, i) => {
+    const where = places[i] ?? file;
+    const p = schema.safeParse(raw);
+    if (!p.success) {
+      const issue = p.error.issues[0];
+      throw inputError(where, `[[${name}]] ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, p.error, { file });
+    }
+    return { where, entry: p.data };
+  });
 }

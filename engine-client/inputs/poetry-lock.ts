@@ -23,7 +23,7 @@
  * package table has not changed in the parts used here).
  */
 import { z } from 'zod';
-import { arrayTablePlaces, parseTomlText } from './documents.ts';
+import { arrayTableEntries, parseTomlText } from './documents.ts';
 import { inputError } from './errors.ts';
 import { readText } from './io.ts';
 import { LockCollector } from './lockfile.ts';
@@ -46,16 +46,9 @@ export async function parsePoetryLock(file: string): Promise<Inventory> {
   const text = await readText(file, undefined, 'TOML');
   const lock = Lock.safeParse(await parseTomlText(file, text, 'a poetry.lock'));
   if (!lock.success) throw inputError(file, `not a poetry.lock: ${lock.error.issues[0]?.message ?? ''}`, lock.error, { file });
-  const places = arrayTablePlaces(file, text, 'package', lock.data.package.length);
   const out = new LockCollector(file, 'pypi');
-  lock.data.package.forEach((raw, i) => {
-    const where = places[i] ?? file;
-    const p = Package.safeParse(raw);
-    if (!p.success) {
-      const issue = p.error.issues[0];
-      throw inputError(where, `[[package]] ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, p.error, { file });
-    }
-    const { name, version, source } = p.data;
+  for (const { where, entry } of arrayTableEntries(file, text, 'package', lock.data.package, Package)) {
+    const { name, version, source } = entry;
     if (source === undefined || source.type === 'legacy') out.add(name, version, where);
     else {
       const local = source.type === 'directory' || source.type === 'file';
@@ -63,7 +56,7 @@ export async function parsePoetryLock(file: string): Promise<Inventory> {
       const what = `${source.type} ${source.url ?? ''}${ref ? `#${ref}` : ''}`.trim();
       out.skip(where, local ? 'local' : 'unchecked', `${name}@${version} is ${local ? 'a local dependency' : 'not a registry release'} (${what})`, { name, version });
     }
-  });
+  }
   return out.inventory('poetry-lock');
 }
 

@@ -21,7 +21,7 @@
  * version has no `version`.
  */
 import { z } from 'zod';
-import { arrayTablePlaces, parseTomlText } from './documents.ts';
+import { arrayTableEntries, parseTomlText } from './documents.ts';
 import { inputError } from './errors.ts';
 import { readText } from './io.ts';
 import { LockCollector } from './lockfile.ts';
@@ -48,17 +48,10 @@ export async function parseUvLock(file: string): Promise<Inventory> {
   const lock = Lock.safeParse(await parseTomlText(file, text, 'a uv.lock'));
   if (!lock.success) throw inputError(file, `not a uv.lock: ${lock.error.issues[0]?.path.join('.') ?? ''}: ${lock.error.issues[0]?.message ?? ''}`, lock.error, { file });
   if (lock.data.version !== 1) throw inputError(file, `uv.lock version ${lock.data.version} is not supported (1 is)`, undefined, { file });
-  const places = arrayTablePlaces(file, text, 'package', lock.data.package.length);
   const out = new LockCollector(file, 'pypi');
-  lock.data.package.forEach((raw, i) => {
-    const where = places[i] ?? file;
-    const p = Package.safeParse(raw);
-    if (!p.success) {
-      const issue = p.error.issues[0];
-      throw inputError(where, `[[package]] ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, p.error, { file });
-    }
-    const { name, version, source = {} } = p.data;
-    if (source.editable !== undefined || source.virtual !== undefined) return;
+  for (const { where, entry } of arrayTableEntries(file, text, 'package', lock.data.package, Package)) {
+    const { name, version, source = {} } = entry;
+    if (source.editable !== undefined || source.virtual !== undefined) continue;
     const pkg = { name, version };
     if (source.registry !== undefined) {
       if (version === undefined) throw inputError(where, `[[package]] ${name} from ${source.registry} has no version`, undefined, { file });
@@ -69,7 +62,7 @@ export async function parseUvLock(file: string): Promise<Inventory> {
       const what = source.git !== undefined ? `git ${source.git}` : source.url !== undefined ? `url ${source.url}` : 'no source';
       out.skip(where, 'unchecked', `${name}${version ? `@${version}` : ''} is not a registry release (${what})`, pkg);
     }
-  });
+  }
   return out.inventory('uv-lock');
 }
 
