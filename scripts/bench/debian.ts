@@ -16,7 +16,7 @@
  *
  *   node --import tsx scripts/bench/debian.ts     (embedded PostgreSQL, or DATABASE_URL's server)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +44,7 @@ import { syncDriver } from '../../feed-service/sync.ts';
 import { writeLists, writeTracker } from './debian-data.ts';
 import { fmt, table } from './engine-data.ts';
 import { benchServer } from './server.ts';
+import { runBenchChild } from './child.ts';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
@@ -163,17 +164,7 @@ async function scanChild(url: string, file: string): Promise<void> {
   }
 }
 
-async function runChild<T>(...args: string[]): Promise<T & { maxRssMB: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', self, 'child', ...args], { env: { ...process.env, AIRFEED_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const line = out.trim().split('\n').pop() ?? '';
-  if (code !== 0 || !line.startsWith('{')) throw new Error(`bench child ${args.join(' ')} failed (exit ${code}):\n${err}`);
-  return JSON.parse(line) as T & { maxRssMB: number };
-}
+const runChild = <T>(...args: string[]): Promise<T & { maxRssMB: number }> => runBenchChild<T>(self, ...args);
 
 /** A dpkg status file of `n` packages when this machine has none (generated sources, installed versions). */
 async function fallbackStatus(file: string, n: number): Promise<Map<string, string>> {

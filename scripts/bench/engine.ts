@@ -15,7 +15,6 @@
  *
  *   node --import tsx scripts/bench/engine.ts       (embedded PostgreSQL, or DATABASE_URL's server)
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -45,6 +44,7 @@ import { benchServer } from './server.ts';
 import { toAsync } from './synthetic.ts';
 import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
 import { chunkLines } from '../../engine-client/sources/spool.ts';
+import { runBenchChild } from './child.ts';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
@@ -179,20 +179,7 @@ async function copyFloorChild(url: string, service: string, group: string): Prom
   }
 }
 
-/** Runs this file as a child (asynchronously: the parent's feed service keeps answering); its JSON line. */
-async function runChild<T>(...args: string[]): Promise<T & { maxRssMB: number }> {
-  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each child there.
-  const prof = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', self, 'child', ...args], { env: { ...process.env, AIRFEED_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const line = out.trim().split('\n').pop() ?? '';
-  if (code !== 0 || !line.startsWith('{')) throw new Error(`bench child ${args.join(' ')} failed (exit ${code}):\n${err}`);
-  return JSON.parse(line) as T & { maxRssMB: number };
-}
+const runChild = <T>(...args: string[]): Promise<T & { maxRssMB: number }> => runBenchChild<T>(self, ...args);
 
 interface Sync { seconds: number; transferred: number; upserts: number; records: number; affected: number; groups: number; modes: string; cpuSeconds: number }
 interface Scan {

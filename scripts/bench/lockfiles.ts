@@ -14,7 +14,6 @@
  *
  *   node --import tsx scripts/bench/lockfiles.ts       (embedded PostgreSQL, or DATABASE_URL's server)
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +38,7 @@ import { createSql } from '../../feed-service/storage/db.ts';
 import { fmt, table, versionPairs } from './engine-data.ts';
 import { lockEntries, npmAdvisories, writeLockfiles } from './lockfiles-data.ts';
 import { benchServer } from './server.ts';
+import { runBenchChild } from './child.ts';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
@@ -163,18 +163,7 @@ function cmpChild(scheme: string, kind: PackageKind): void {
   emit({ source, comparisons: reps * pairs.length, decisions: Math.ceil(reps / 10) * pairs.length, seconds, sink });
 }
 
-/** Runs this file as a child; its JSON line. */
-async function runChild<T>(...args: string[]): Promise<T & { maxRssMB: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', self, 'child', ...args], { env: { ...process.env, AIRFEED_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const line = out.trim().split('\n').pop() ?? '';
-  if (code !== 0 || !line.startsWith('{')) throw new Error(`bench child ${args.join(' ')} failed (exit ${code}):\n${err}`);
-  return JSON.parse(line) as T & { maxRssMB: number };
-}
+const runChild = <T>(...args: string[]): Promise<T & { maxRssMB: number }> => runBenchChild<T>(self, ...args);
 
 interface Scan {
   runs: { seconds: number; parse: number; match: number; policy: number; packages: number; checked: number; decisions: number; matches: number; merged: number; problems: number; violations: number }[];

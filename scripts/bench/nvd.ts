@@ -15,7 +15,7 @@
  *
  *   node --import tsx scripts/bench/nvd.ts      (embedded PostgreSQL, or DATABASE_URL's server)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -38,6 +38,7 @@ import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
 import { changedCves, writeEpssFile, writeSyntheticMirror } from './nvd-data.ts';
 import { benchServer } from './server.ts';
+import { runBenchChild } from './child.ts';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '../..');
@@ -119,18 +120,7 @@ async function copyFloorChild(url: string, work: string): Promise<void> {
   }
 }
 
-/** Runs this file as a child; its JSON line. */
-async function runChild<T>(...args: string[]): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', self, 'child', ...args], { env: { ...process.env, AIRFEED_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const line = out.trim().split('\n').pop() ?? '';
-  if (code !== 0 || !line.startsWith('{')) throw new Error(`bench child ${args[0]} failed (exit ${code}):\n${err}`);
-  return JSON.parse(line) as T;
-}
+const runChild = <T>(...args: string[]): Promise<T> => runBenchChild<T>(self, ...args);
 
 /** A loopback CVE API serving `items` to window requests (and nothing to full ones). */
 async function apiServer(items: unknown[]): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
