@@ -61,6 +61,20 @@ const AnchoreNvd = z.looseObject({
 });
 
 
+/**
+ * A record's other ids as the matcher merges them (match/aliases.ts): the strings of an array, in
+ * its order; anything else (absent, malformed) is no aliases, as the store read it before (the
+ * record itself was checked where it was made: the driver's schema, the service's validation).
+ */
+function idList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** OSV and Anchore both say "withdrawn" with a time: any non-empty one (or `true`) withdraws the record. */
+function isWithdrawn(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value !== '');
+}
+
 function issue(err: z.ZodError): string {
   const first = err.issues[0];
   if (!first) return 'is not valid';
@@ -90,7 +104,8 @@ export function fromNormalized(value: unknown, group: string, id: string, docTex
   const affected = OUTPUT_SHAPES.affected.render(input.data, { deleted: false, updatedAt: null });
   // An upgraded record is stored as upgraded, so every document the engine keeps is of one schema.
   const doc = record === value ? (docText ?? JSON.stringify(value)) : canonicalJson(record);
-  return { id, deleted: false, severity: r.severity, link: r.link, doc, affected, cpes: cpeTargets(record) };
+  const facts = record as { aliases?: unknown; withdrawn?: unknown };
+  return { id, deleted: false, severity: r.severity, link: r.link, doc, affected, cpes: cpeTargets(record), aliases: idList(facts.aliases), withdrawn: isWithdrawn(facts.withdrawn) };
 }
 
 /**
@@ -139,14 +154,15 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
       const ranges = f.range === NO_FIX ? null : rangeFromGithub(f.range);
       return { package: f.name, scheme, state: fixed !== null || ranges !== null ? 'fixed' : 'affected', fixed, ranges, versions: null, channel: null, module: null };
     });
-    return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected, cpes: [] };
+    // An Advisory's aliases are its CVE ids (ANCHORE-FEED-API.md, the `github` groups).
+    return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected, cpes: [], aliases: idList(a['CVE']), withdrawn: isWithdrawn(a.withdrawn) };
   }
   if (value !== null && typeof value === 'object' && 'cve' in value) {
     const parsed = AnchoreNvd.safeParse(value);
     if (!parsed.success) return `nvdv2 record: ${issue(parsed.error)}`;
     // CPE-matched records name no packages: kept for lookups by id (severity, CVSS), no affected rows. The
     // /v1 shape lists vulnerable CPEs without their version bounds, so they are not CPE targets.
-    return { id: parsed.data.cve.CVE_data_meta.ID, deleted: false, severity: parsed.data.severity, link: null, doc, affected: [], cpes: [] };
+    return { id: parsed.data.cve.CVE_data_meta.ID, deleted: false, severity: parsed.data.severity, link: null, doc, affected: [], cpes: [], aliases: [], withdrawn: false };
   }
   const parsed = AnchoreVulnerability.safeParse(value);
   if (!parsed.success) return `vulnerability record: ${issue(parsed.error)}`;
@@ -160,5 +176,5 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
       : f.Version === '0' ? 'not_affected' : 'fixed';
     return { package: f.Name, scheme: f.VersionFormat, state, fixed: state === 'fixed' ? f.Version : null, ranges: null, versions: null, channel: null, module: null };
   });
-  return { id: v.Name, deleted: false, severity: v.Severity, link: v.Link ?? null, doc, affected, cpes: [] };
+  return { id: v.Name, deleted: false, severity: v.Severity, link: v.Link ?? null, doc, affected, cpes: [], aliases: [], withdrawn: false };
 }

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
+import { ChunkWriter, copyEscape, copyTextArray } from '../../drivers/_framework/pg/copy.ts';
 import type { Tx } from './db.ts';
 import { packageKey } from './package-key.ts';
 import type { GroupWrite, WriteResult } from './write.ts';
@@ -46,7 +46,7 @@ export async function writeFirst(tx: Tx, input: GroupWrite): Promise<WriteResult
     const cpeOut = new ChunkWriter(createWriteStream(cpeFile));
     const g = copyEscape(group);
     await tx`set constraints vulnerabilities_pkey deferred`;
-    const copy = new ChunkWriter(await tx`copy vulnerabilities (group_name, id, severity, link, doc) from stdin`.writable());
+    const copy = new ChunkWriter(await tx`copy vulnerabilities (group_name, id, severity, link, doc, aliases, withdrawn) from stdin`.writable());
     let received = 0;
     let upserts = 0;
     let affectedRows = 0;
@@ -58,7 +58,7 @@ export async function writeFirst(tx: Tx, input: GroupWrite): Promise<WriteResult
           upserts++;
           const id = copyEscape(c.id);
           const link = text(c.link);
-          await copy.write(`${g}\t${id}\t${c.severity}\t${link}\t${copyEscape(c.doc)}\n`);
+          await copy.write(`${g}\t${id}\t${c.severity}\t${link}\t${copyEscape(c.doc)}\t${copyTextArray(c.aliases)}\t${c.withdrawn ? 't' : 'f'}\n`);
           for (let i = 0; i < c.affected.length; i++) {
             const a = c.affected[i];
             if (a === undefined) continue;

@@ -5,12 +5,13 @@
  *    CPE targets ride along as JSON arrays), so memory does not grow with the group;
  * 2. the last change per id wins; deletions (or, for a full snapshot, every id not in it) are removed;
  * 3. new or changed records are updated or inserted, and only their affected rows and CPE targets
- *    are rewritten, expanded from the staged arrays in SQL. Unchanged records are not touched.
+ *    are rewritten, expanded from the staged arrays in SQL. Unchanged records are not touched, but
+ *    for the record facts (aliases, withdrawn) a store made before migration 006 lacks.
  *
  * Updates and inserts are two statements rather than ON CONFLICT, which cannot use the deferrable
  * primary key (migration 005); the caller holds the group's lock, so no other writer interleaves.
  */
-import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
+import { ChunkWriter, copyEscape, copyTextArray } from '../../drivers/_framework/pg/copy.ts';
 import type { Tx } from './db.ts';
 import { packageKey } from './package-key.ts';
 import type { GroupWrite, WriteResult } from './write.ts';
@@ -20,19 +21,19 @@ async function stage(tx: Tx, input: GroupWrite): Promise<number> {
   await tx`drop table if exists pg_temp.engine_stage, pg_temp.engine_final, pg_temp.engine_changed`;
   await tx`create temp table engine_stage (
     n bigint not null, id text not null, deleted boolean not null,
-    severity text, link text, doc text, affected jsonb, cpes jsonb) on commit drop`;
-  const copy = new ChunkWriter(await tx`copy engine_stage (n, id, deleted, severity, link, doc, affected, cpes) from stdin`.writable());
+    severity text, link text, doc text, affected jsonb, cpes jsonb, aliases text[], withdrawn boolean) on commit drop`;
+  const copy = new ChunkWriter(await tx`copy engine_stage (n, id, deleted, severity, link, doc, affected, cpes, aliases, withdrawn) from stdin`.writable());
   let n = 0;
   try {
     for await (const c of input.changes) {
       n++;
       if (c.deleted) {
-        await copy.write(`${n}\t${copyEscape(c.id)}\tt\t\\N\t\\N\t\\N\t\\N\t\\N\n`);
+        await copy.write(`${n}\t${copyEscape(c.id)}\tt\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n`);
       } else {
         const link = c.link === null ? '\\N' : copyEscape(c.link);
         const affected = copyEscape(JSON.stringify(c.affected.map((a) => ({ ...a, key: packageKey(input.group, a.package) }))));
         const cpes = c.cpes.length === 0 ? '\\N' : copyEscape(JSON.stringify(c.cpes));
-        await copy.write(`${n}\t${copyEscape(c.id)}\tf\t${c.severity}\t${link}\t${copyEscape(c.doc)}\t${affected}\t${cpes}\n`);
+        await copy.write(`${n}\t${copyEscape(c.id)}\tf\t${c.severity}\t${link}\t${copyEscape(c.doc)}\t${affected}\t${cpes}\t${copyTextArray(c.aliases)}\t${c.withdrawn ? 't' : 'f'}\n`);
       }
       if (input.onProgress && n % 1000 === 0) input.onProgress(n);
     }
@@ -52,7 +53,7 @@ export async function writeStaged(tx: Tx, input: GroupWrite): Promise<WriteResul
   const received = await stage(tx, input);
   // The last change of an id wins (a /v1 record updated while it was paged comes twice).
   await tx`create temp table engine_final on commit drop as
-    select distinct on (id) id, deleted, severity, link, doc, affected, cpes from engine_stage order by id, n desc`;
+    select distinct on (id) id, deleted, severity, link, doc, affected, cpes, aliases, withdrawn from engine_stage order by id, n desc`;
   await tx`create unique index on engine_final (id)`;
   await tx`analyze engine_final`;
 
@@ -81,7 +82,7 @@ export async function writeStaged(tx: Tx, input: GroupWrite): Promise<WriteResul
   await tx`create temp table engine_changed (id text primary key) on commit drop`;
   const updated = await tx<{ n: number }[]>`
     with up as (
-      update vulnerabilities v set severity = f.severity, link = f.link, doc = f.doc
+      update vulnerabilities v set severity = f.severity, link = f.link, doc = f.doc, aliases = f.aliases, withdrawn = f.withdrawn
       from engine_final f
       where v.group_name = ${group} and v.id = f.id and not f.deleted
         and (v.severity, v.link, v.doc) is distinct from (f.severity, f.link, f.doc)
@@ -90,12 +91,17 @@ export async function writeStaged(tx: Tx, input: GroupWrite): Promise<WriteResul
     select count(*)::int as n from kept`;
   const inserted = await tx<{ n: number }[]>`
     with ins as (
-      insert into vulnerabilities (group_name, id, severity, link, doc)
-      select ${group}, f.id, f.severity, f.link, f.doc from engine_final f
+      insert into vulnerabilities (group_name, id, severity, link, doc, aliases, withdrawn)
+      select ${group}, f.id, f.severity, f.link, f.doc, f.aliases, f.withdrawn from engine_final f
       where not f.deleted and not exists (select 1 from vulnerabilities v where v.group_name = ${group} and v.id = f.id)
       returning id
     ), kept as (insert into engine_changed (id) select id from ins returning id)
     select count(*)::int as n from kept`;
+  // A record stored before migration 006 and unchanged since gets its facts now, without counting as changed.
+  await tx`
+    update vulnerabilities v set aliases = f.aliases, withdrawn = f.withdrawn
+    from engine_final f
+    where v.group_name = ${group} and v.id = f.id and not f.deleted and v.aliases is null`;
   await tx`delete from affected a using engine_changed c where a.group_name = ${group} and a.vuln_id = c.id`;
   await tx`delete from cpe_targets t using engine_changed c where t.group_name = ${group} and t.vuln_id = c.id`;
   await tx`

@@ -36,6 +36,10 @@ export interface VulnUpsert {
   affected: AffectedEntry[];
   /** The vendor:product targets of its CPE configurations (engine-client/cpe/targets.ts); [] for most records. */
   cpes: CpeTarget[];
+  /** The record's other ids (OSV `aliases`, an Anchore advisory's `CVE`), as match/aliases.ts merges them. */
+  aliases: string[];
+  /** Whether the record is withdrawn (OSV `withdrawn`, Anchore `withdrawn`): it then matches nothing. */
+  withdrawn: boolean;
 }
 
 /** A record to remove. */

@@ -11,6 +11,15 @@ export function copyEscape(value: string): string {
   return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
+/**
+ * A text[] value in COPY text format: the array literal (every element double-quoted, `"` and `\`
+ * backslash-escaped: https://www.postgresql.org/docs/current/arrays.html#ARRAYS-IO), then escaped
+ * for COPY like any other field.
+ */
+export function copyTextArray(values: readonly string[]): string {
+  return copyEscape(`{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
+}
+
 /** Buffers small writes into ~256 KiB chunks and honours backpressure of the target stream. */
 export class ChunkWriter {
   private parts: (string | Buffer)[] = [];

@@ -87,7 +87,7 @@ describe('openEngineDatabase', () => {
     try {
       const config = { ...loadEngineConfig({}), databaseUrl: empty.url };
       const opened = await openEngineDatabase(config, silentLogger);
-      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 5, latest: 5 });
+      expect(await engineSchemaStatus(opened.sql)).toEqual({ current: 6, latest: 6 });
       expect(await migrateEngine(opened.sql, silentLogger)).toEqual([]);
       await opened.close();
       const err = await openEngineDatabase({ ...config, databaseUrl: service.url }, silentLogger).catch((e: unknown) => e);
