@@ -6,7 +6,7 @@
  * 1. Entries arrive in any order; they are collected in memory up to `runBytes` (8 MB), sorted by
  *    (id, then the winner first), repeats of an id dropped, and written to a run file, one line per
  *    entry: `id \t lastModified(ms) \t file rank \t position \t rejected \t record JSON`.
- *    (`JSON.stringify` escapes tabs and newlines, so a line is always one entry.) The JSON waits in
+ *    (JSON text, canonical or not, has its tabs and newlines escaped, so a line is always one entry.) The JSON waits in
  *    the run as UTF-8 bytes, off the JS heap: held as strings, every record would pass through V8's
  *    old generation, which then grows to several times what is live (measured: 300,000 CVEs peaked
  *    at 275 MB RSS with strings, 205 MB with bytes; 8 MB runs, not 32, for the same reason).

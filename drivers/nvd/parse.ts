@@ -14,6 +14,7 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { canonicalJson, parseCanonical } from '../_framework/canonical.ts';
 import { parseWith } from '../_framework/read/validate.ts';
 import { NVD_STATUSES, type VulnRecord } from '../_framework/record.ts';
 import type { GroupInfo, ParseContext, ParsedGroup } from '../_framework/types.ts';
@@ -55,7 +56,8 @@ async function collect(workspace: string, files: readonly string[], batch: Batch
       const cve = checkItem(item.value) ?? parseWith(NvdItem, item.value, { label: `${label} vulnerabilities[${item.index}]`, what: 'not an NVD API 2.0 CVE item' }).cve;
       const rejected = isRejected(cve);
       if (cve.vulnStatus !== undefined && !KNOWN_STATUSES.has(cve.vulnStatus)) unknownStatus.add(cve.vulnStatus);
-      const json = rejected ? '' : JSON.stringify(toRecord(cve, label, provenance(batch, file, cve.id)));
+      // Canonical JSON, so the winner parsed back from the sort is stored as this text (canonical.ts).
+      const json = rejected ? '' : canonicalJson(toRecord(cve, label, provenance(batch, file, cve.id)));
       await sort.add({ id: cve.id, modified: Date.parse(utcIso(cve.lastModified)), rank, seq: seq++, rejected, json });
       n++;
     }
@@ -88,7 +90,7 @@ export function readGroup(workspace: string, files: readonly string[], batch: Ba
         continue;
       }
       stats.records++;
-      yield JSON.parse(w.json) as VulnRecord;
+      yield parseCanonical(w.json) as VulnRecord;
     }
     done = true;
   }

@@ -2,7 +2,7 @@
  * The first apply of an empty group (see firstApply): no stage, no diff, one COPY straight into
  * `records`. Split from apply.ts, which handles every other apply.
  */
-import { canonicalJson, sha256Hex } from '../../drivers/_framework/canonical.ts';
+import { canonicalText, sha256Hex } from '../../drivers/_framework/canonical.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
 import type { ApplyInput, ApplyResult, CanonicalRecord } from './apply.ts';
@@ -36,7 +36,7 @@ export async function firstApply(tx: Tx, input: ApplyInput, maxSeqBefore: number
       if (record.namespace !== input.group) {
         throw new AirfeedError('SOURCE_INVALID', `record ${record.id} has namespace ${record.namespace} but was parsed into group ${input.group}`);
       }
-      const doc = isCanonicalRecord(record) ? record.doc : canonicalJson(record);
+      const doc = isCanonicalRecord(record) ? record.doc : canonicalText(record);
       await copy.write(`${prefix}${copyEscape(record.id)}\t${copyEscape(doc)}\t${sha256Hex(doc)}\t${now}\tf\n`);
       count++;
       if (onProgress && count % 2000 === 0) onProgress(count);

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalJson, sha256Hex } from '../../drivers/_framework/canonical.ts';
+import { canonicalText, sha256Hex } from '../../drivers/_framework/canonical.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import type { VulnRecord } from '../../drivers/_framework/record.ts';
 import { applyDeletions } from './apply-deletions.ts';
@@ -155,7 +155,7 @@ async function stage(tx: Tx, input: ApplyInput, spool: fs.FileHandle, onProgress
       if (record.namespace !== input.group) {
         throw new AirfeedError('SOURCE_INVALID', `record ${record.id} has namespace ${record.namespace} but was parsed into group ${input.group}`);
       }
-      const doc = isCanonicalRecord(record) ? record.doc : canonicalJson(record);
+      const doc = isCanonicalRecord(record) ? record.doc : canonicalText(record);
       const escaped = copyEscape(doc);
       const off = spoolOut.offset;
       const len = await spoolOut.write(escaped);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../drivers/_framework/canonical.ts';
+import { canonicalJson, canonicalText, parseCanonical } from '../../drivers/_framework/canonical.ts';
 
 /** Reference: JSON.stringify with a replacer that rebuilds objects with sorted keys. */
 function reference(value: unknown): string {
@@ -29,5 +29,17 @@ describe('canonicalJson', () => {
   it('tells apart key lists that share their first key (the shape cache matches whole lists)', () => {
     const values = [{ a: 1, b: 2 }, { a: 1, c: 3 }, { a: 1 }, { a: 1, c: 3, b: 2 }, { a: 1, b: 2, c: 3 }, { a: 1, b: 2, d: 4 }];
     for (let round = 0; round < 2; round++) for (const v of values) expect(canonicalJson(v)).toBe(reference(v));
+  });
+});
+
+describe('parseCanonical and canonicalText', () => {
+  it('gives back the text a record was parsed from, and serializes any other value', () => {
+    const text = canonicalJson({ b: [1, { d: 'x', c: null }], a: 'é' });
+    const parsed = parseCanonical(text);
+    expect(canonicalText(parsed)).toBe(text);
+    // A copy was not parsed from the text: it is serialized, with the same result.
+    expect(canonicalText(structuredClone(parsed))).toBe(text);
+    expect(canonicalText({ z: 1, y: 2 })).toBe('{"y":2,"z":1}');
+    expect(canonicalText(parseCanonical('3'))).toBe('3');
   });
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../drivers/_framework/canonical.ts';
+import { canonicalJson, canonicalText } from '../../drivers/_framework/canonical.ts';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
 import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
@@ -183,6 +183,10 @@ describe('nvd parse: the cases page', () => {
 
   it('gives the same records, byte for byte, when parsed again', async () => {
     expect((await parse()).records.map((r) => canonicalJson(r))).toEqual(p.records.map((r) => canonicalJson(r)));
+  });
+
+  it('hands apply each record\'s canonical JSON with it (canonicalText), equal to serializing the record', () => {
+    for (const r of p.records) expect(canonicalText(r)).toBe(canonicalJson(r));
   });
 });
 
