@@ -12,6 +12,7 @@
  *
  * The fingerprint is the digest of the page files and the batch marker (layout.ts).
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { canonicalJson, parseCanonical } from '../_framework/canonical.ts';
@@ -80,8 +81,15 @@ export function readGroup(workspace: string, files: readonly string[], batch: Ba
   const deleted: string[] = [];
   let done = false;
   async function* records(): AsyncGenerator<VulnRecord> {
-    const sort = new WinnerSort(path.join(workspace, SORT_DIR));
-    await collect(workspace, files, batch, sort, log, stats);
+    const sortDir = path.join(workspace, SORT_DIR);
+    const sort = new WinnerSort(sortDir);
+    try {
+      await collect(workspace, files, batch, sort, log, stats);
+    } catch (err) {
+      // winners() removes the sort's run files, and it is not reached: a bad page left them behind.
+      await fs.rm(sortDir, { recursive: true, force: true });
+      throw err;
+    }
     for await (const w of sort.winners()) {
       if (w.rejected) {
         stats.rejected++;
