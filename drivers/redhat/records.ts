@@ -24,11 +24,9 @@
  *   Critical → Critical, the highest among the threats covering the major's products (else the
  *   document's `aggregate_severity`); the words themselves are kept as the vendor severity.
  * - Every `scores[]` CVSS covering the major's products, with Red Hat (`secalert@redhat.com`) as its
- *   source; sub-scores computed from the vector (drivers/_framework/cvss).
+ *   source; sub-scores computed from the vector (scores.ts, drivers/_framework/cvss).
  */
 import type { Logger } from 'pino';
-import { scoreCvss, severityOf } from '../_framework/cvss/index.ts';
-import type { CvssVersion } from '../_framework/cvss/index.ts';
 import {
   type Cvss, type FixedIn, type FixState, RECORD_SCHEMA_VERSION, type Reference, type Severity, type VulnRecord,
 } from '../_framework/record.ts';
@@ -36,9 +34,8 @@ import { compareStrings } from '../_framework/strings.ts';
 import { getComparator } from '../_framework/versions/index.ts';
 import type { Remediation, VexModel, Vulnerability } from './model.ts';
 import { type ExtendedChannel, type RhelPlatform, rhelPlatform, type RpmComponent } from './products.ts';
+import { RED_HAT_SOURCE, referenceType, toCvss, utc } from './scores.ts';
 
-/** Who scored the CVSS vectors of a Red Hat document, as NVD names Red Hat. */
-export const RED_HAT_SOURCE = 'secalert@redhat.com';
 
 const rpmOrder = getComparator('rpm');
 
@@ -116,57 +113,6 @@ function stateOf(status: string, remediations: readonly Remediation[]): FixState
     default:
       return null;
   }
-}
-
-function utc(s: string | null): string | null {
-  if (s === null) return null;
-  const d = new Date(s);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString().replace('.000Z', 'Z');
-}
-
-function cvssVersion(v: string, vector: string): CvssVersion | null {
-  if (vector.startsWith('CVSS:4.0/') || v === '4.0') return '4.0';
-  if (vector.startsWith('CVSS:3.1/') || v === '3.1') return '3.1';
-  if (vector.startsWith('CVSS:3.0/') || v === '3.0') return '3.0';
-  if (v === '2.0' || v === '2' || /^AV:[LAN]\//.test(vector)) return '2.0';
-  return null;
-}
-
-type Sev = Cvss['baseSeverity'];
-
-function toCvss(c: { version: string; vectorString: string; baseScore: number | null; baseSeverity: string | null }, log: Logger, where: string): Cvss | null {
-  const version = cvssVersion(c.version, c.vectorString);
-  if (version === null) {
-    log.warn({ doc: where, version: c.version, vector: c.vectorString }, 'redhat: CVSS version not recognized; score left out');
-    return null;
-  }
-  let computed: ReturnType<typeof scoreCvss> | null = null;
-  try {
-    computed = scoreCvss(c.vectorString);
-  } catch (err) {
-    log.warn({ doc: where, vector: c.vectorString, err: (err as Error).message }, 'redhat: CVSS vector does not parse; kept with the published score only');
-  }
-  const baseScore = c.baseScore ?? computed?.score ?? null;
-  const given = c.baseSeverity?.toUpperCase();
-  const baseSeverity: Sev = given === 'NONE' || given === 'LOW' || given === 'MEDIUM' || given === 'HIGH' || given === 'CRITICAL'
-    ? given
-    : baseScore === null ? null : (severityOf(version, baseScore).toUpperCase() as Sev);
-  return {
-    version,
-    vector: c.vectorString,
-    baseScore,
-    baseSeverity,
-    exploitabilityScore: computed?.exploitabilityScore ?? null,
-    impactScore: computed?.impactScore ?? null,
-    source: RED_HAT_SOURCE,
-    type: null,
-  };
-}
-
-function referenceType(category: string | null, url: string): Reference['type'] {
-  if (category === 'self') return 'ADVISORY';
-  if (/bugzilla\.redhat\.com/.test(url)) return 'REPORT';
-  return 'WEB';
 }
 
 /** The entry for one package and stream from its observations (see the module doc). */
