@@ -36,7 +36,6 @@ import type { Remediation, VexModel, Vulnerability } from './model.ts';
 import { type ExtendedChannel, type RhelPlatform, rhelPlatform, type RpmComponent } from './products.ts';
 import { RED_HAT_SOURCE, referenceType, toCvss, utc } from './scores.ts';
 
-
 const rpmOrder = getComparator('rpm');
 
 /** A product id resolved to its platform, component and module stream. */
