@@ -11,7 +11,8 @@
  * 4. syncs; a DRIVER_LOCKED from a CLI sync in progress is another quiet skip.
  *
  * A failed run (recorded as such in sync_runs by the sync itself) is retried after a backoff that
- * doubles with each consecutive failure; cron ticks inside the backoff window are skipped.
+ * doubles with each consecutive failure; cron ticks inside the backoff window are skipped. The
+ * timing rules (backoff, jitter, skew allowance) are schedule-timing.ts.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
@@ -22,6 +23,7 @@ import type { SyncControl } from './http/admin.ts';
 import type { OutputsNotifier } from './outputs/notifier.ts';
 import type { DriverSettings } from './settings.ts';
 import type { Sql } from './storage/db.ts';
+import { boundedMs, jitterMs, periodOf, retryDelayMs } from './schedule-timing.ts';
 import { latestRun, needsFirstSync, runStartedSince, tryScheduleLock } from './storage/schedule.ts';
 import { type SyncOptions, type SyncReport, syncDriver } from './sync.ts';
 
@@ -120,7 +122,7 @@ export class Scheduler implements SyncControl {
       const onTick = (ctx: { date: Date }): void => this.later(this.jitterMs(state), () => this.tick(id, { at: ctx.date, reason: 'schedule' }));
       state.task = cron.createTask(state.schedule, onTick, { timezone: 'UTC', name: `airfeed-sync-${id}`, logger });
       const next = state.task.getNextRuns(6).map((d) => d.getTime());
-      state.periodMs = Math.min(...next.slice(1).map((t, i) => t - (next[i] ?? 0)));
+      state.periodMs = periodOf(next);
       void state.task.start();
       const delay = (this.opts.startupDelaySeconds ?? 5) * 1000 + this.jitterMs(state);
       this.later(delay, () => this.tick(id, { reason: 'startup' }));
@@ -220,7 +222,7 @@ export class Scheduler implements SyncControl {
     if (!lock) return { outcome: this.skip(state, 'locked', reason) };
     try {
       if (reason === 'schedule') {
-        const since = new Date(at.getTime() - this.bounded(state, this.opts.skewSeconds ?? 30));
+        const since = new Date(at.getTime() - boundedMs(this.opts.skewSeconds ?? 30, state.periodMs));
         if (await runStartedSince(this.opts.sql, id, since)) return { outcome: this.skip(state, 'done-elsewhere', reason) };
       } else if (reason === 'startup') {
         if (!(await needsFirstSync(this.opts.sql, id))) return { outcome: this.skip(state, 'not-needed', reason) };
@@ -270,8 +272,7 @@ export class Scheduler implements SyncControl {
 
   private failed(state: DriverState): void {
     state.failures++;
-    const base = (this.opts.backoffBaseSeconds ?? 60) * 1000;
-    const delay = Math.min(base * 2 ** (state.failures - 1), (this.opts.backoffMaxSeconds ?? 3600) * 1000);
+    const delay = retryDelayMs(state.failures, this.opts.backoffBaseSeconds ?? 60, this.opts.backoffMaxSeconds ?? 3600);
     state.retryAt = new Date(this.now().getTime() + delay);
     this.opts.log.info({ driver: state.driver.id, failures: state.failures, retryAt: state.retryAt }, 'sync retry scheduled');
     const id = state.driver.id;
@@ -286,15 +287,7 @@ export class Scheduler implements SyncControl {
   }
 
   private jitterMs(state: DriverState): number {
-    return Math.floor(this.random() * this.bounded(state, this.opts.jitterSeconds ?? 60));
-  }
-
-  /**
-   * `seconds` in ms, at most a quarter of the schedule's period: with jitter and skew allowance both
-   * below it, the previous tick's run can never pass for this tick's.
-   */
-  private bounded(state: DriverState, seconds: number): number {
-    return Math.min(seconds * 1000, (state.periodMs ?? Infinity) / 4);
+    return jitterMs(this.random(), this.opts.jitterSeconds ?? 60, state.periodMs);
   }
 
   private later(ms: number, fn: () => Promise<unknown>): void {
