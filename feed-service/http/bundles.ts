@@ -29,6 +29,7 @@ import type { Auth } from './auth.ts';
 import { DEFAULT_MAX_BUNDLE_BYTES } from './config.ts';
 import { formatBytes, HttpRefusal, spool, tooLarge } from './upload.ts';
 import type { OutputsNotifier } from '../outputs/notifier.ts';
+import { importResult, importRow, security } from './bundles-schema.ts';
 
 function unsupportedType(header: string | undefined): HttpRefusal {
   const type = String(header ?? '(none)').slice(0, 100);
@@ -124,51 +125,6 @@ function resultJson(r: ImportResult): Omit<ImportResult, 'file' | 'keyFile'> {
   return rest;
 }
 
-const security = [{ bearer: [] }];
-const importedGroup = {
-  type: 'object',
-  properties: {
-    name: { type: 'string' },
-    fromSeq: { type: 'integer', description: "the producer's change sequence the group starts after" },
-    toSeq: { type: 'integer', description: "the producer's change sequence the group covers up to" },
-    records: { type: 'integer', description: 'records in the bundle' },
-    tombstones: { type: 'integer', description: 'deletions in the bundle (deltas)' },
-    added: { type: 'integer' },
-    changed: { type: 'integer' },
-    removed: { type: 'integer' },
-    unchanged: { type: 'integer' },
-  },
-} as const;
-const importResult = {
-  type: 'object',
-  properties: {
-    status: { type: 'string', enum: ['imported', 'unchanged'] },
-    bundleId: { type: 'string' },
-    kind: { type: 'string', enum: ['full', 'delta'] },
-    keyId: { type: 'string', description: 'the trusted key that signed the bundle' },
-    created: { type: 'string', format: 'date-time' },
-    importId: { type: ['integer', 'null'], description: 'the history entry (null when unchanged)' },
-    groups: { type: 'array', items: importedGroup, description: 'what changed per group (empty when unchanged)' },
-    message: { type: 'string' },
-  },
-} as const;
-const importRow = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    bundleId: { type: 'string' },
-    manifestSha256: { type: 'string' },
-    kind: { type: 'string', enum: ['full', 'delta'] },
-    keyId: { type: 'string' },
-    producer: { type: 'string' },
-    created: { type: 'string', format: 'date-time' },
-    expires: { type: ['string', 'null'], format: 'date-time' },
-    baseBundleId: { type: ['string', 'null'] },
-    groups: { type: 'array', items: importedGroup },
-    file: { type: 'string', description: 'the imported file (for uploads, the spool file, deleted since)' },
-    importedAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
 const flag = (description: string) => ({ type: 'boolean', default: false, description }) as const;
 
 /** Registers POST and GET /v2/bundles (in their own scope: the tar body parser applies to them only). */
