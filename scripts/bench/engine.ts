@@ -21,7 +21,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 import { HttpClient } from '../../drivers/_framework/http.ts';
 import { silentLogger } from '../../drivers/_framework/log.ts';
 import { alpine } from '../../drivers/alpine/index.ts';
@@ -40,10 +39,9 @@ import { registerGroups } from '../../feed-service/storage/groups.ts';
 import { migrate } from '../../feed-service/storage/migrate.ts';
 import { syncDriver } from '../../feed-service/sync.ts';
 import { benchInventory, benchName, benchNames, benchRecords, fmt, nvdRecords, table, versionPairs, writeApkInstalled } from './engine-data.ts';
+import { copyFloor, ndjsonFloor } from './engine-floors.ts';
 import { benchServer } from './server.ts';
 import { toAsync } from './synthetic.ts';
-import { ChunkWriter, copyEscape } from '../../drivers/_framework/pg/copy.ts';
-import { chunkLines } from '../../engine-client/sources/spool.ts';
 import { runBenchChild } from './child.ts';
 
 const self = fileURLToPath(import.meta.url);
@@ -129,52 +127,6 @@ async function syncChild(url: string, service: string, group: string, spoolDir: 
     emit({ seconds, transferred: sum((g) => g.transferred), upserts: sum((g) => g.upserts), records: sum((g) => g.records), affected: sum((g) => g.affected),
       groups: moved.length, modes: [...new Set(r.groups.map((g) => g.mode))].join('/') });
   } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-/** The floor: the service's NDJSON answer for the group, read and discarded. */
-async function ndjsonChild(service: string, group: string): Promise<void> {
-  const t0 = now();
-  const res = await request(`${service}/v2/groups/${group}/records?after=0`, { headers: { accept: 'application/x-ndjson' }, bodyTimeout: 300_000 });
-  if (res.statusCode !== 200) throw new Error(`NDJSON answered ${res.statusCode}`);
-  let lines = 0;
-  let bytes = 0;
-  for await (const chunk of res.body) {
-    const buf = chunk as Buffer;
-    bytes += buf.length;
-    for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) lines++;
-  }
-  emit({ seconds: now() - t0, lines, bytes });
-}
-
-/**
- * A second floor: the service's NDJSON answer COPYed, line by line, into a table shaped like the
- * engine's `vulnerabilities` (same storage and compression), with no JSON parsing, no validation and
- * no affected rows: what PostgreSQL alone costs to take the documents in.
- */
-async function copyFloorChild(url: string, service: string, group: string): Promise<void> {
-  const sql = createSql(url, { max: 1 });
-  const prefix = /^\{"seq":\d+,"id":("(?:[^"\\]|\\.)*"),"deleted":(?:true|false),"updatedAt":"[^"]*","record":/;
-  try {
-    await sql`drop table if exists bench_copy_floor`;
-    await sql`create table bench_copy_floor (like vulnerabilities including all)`;
-    const t0 = now();
-    let lines = 0;
-    await sql.begin(async (tx) => {
-      const copy = new ChunkWriter(await tx`copy bench_copy_floor (group_name, id, severity, link, doc) from stdin`.writable());
-      const res = await request(`${service}/v2/groups/${group}/records?after=0`, { headers: { accept: 'application/x-ndjson' }, bodyTimeout: 300_000 });
-      for await (const { line } of chunkLines(res.body as AsyncIterable<Buffer>)) {
-        const m = prefix.exec(line);
-        if (!m?.[1]) continue;
-        lines++;
-        await copy.write(`${copyEscape(group)}\t${copyEscape(JSON.parse(m[1]) as string)}\tUnknown\t\\N\t${copyEscape(line.slice(m[0].length, -1))}\n`);
-      }
-      await copy.end();
-    });
-    emit({ seconds: now() - t0, lines });
-  } finally {
-    await sql`drop table if exists bench_copy_floor`.catch(() => undefined);
     await sql.end({ timeout: 5 });
   }
 }
@@ -307,6 +259,6 @@ else if (op === 'idle') emit({});
 else if (op === 'cmp') cmpChild(rest[0] ?? '');
 else if (op === 'scan') await scanChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
 else if (op === 'sync') await syncChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '', rest[3] ?? '');
-else if (op === 'ndjson') await ndjsonChild(rest[0] ?? '', rest[1] ?? '');
-else if (op === 'copyfloor') await copyFloorChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
+else if (op === 'ndjson') emit(await ndjsonFloor(rest[0] ?? '', rest[1] ?? ''));
+else if (op === 'copyfloor') emit(await copyFloor(rest[0] ?? '', rest[1] ?? '', rest[2] ?? ''));
 else throw new Error(`unknown child ${op}`);
