@@ -1,8 +1,10 @@
 /**
  * Per-driver advisory locks: only one process (CLI, service replica, bundle import) syncs a driver at
- * a time. Session-level locks on a reserved connection, so a crashed holder releases on disconnect.
+ * a time. Session-level locks on a connection of their own, so a crashed holder releases on disconnect.
  */
+import pg from 'pg';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
+import { pgClientConfig } from '../../drivers/_framework/pg/sql.ts';
 import type { Sql, Tx } from './db.ts';
 
 // Namespace for airfeed's driver locks among advisory locks (first key of the two-key form).
@@ -10,7 +12,7 @@ const DRIVER_LOCK_SPACE = 7_324_002;
 // Namespace for per-group write locks, taken inside apply transactions.
 const GROUP_LOCK_SPACE = 7_324_003;
 
-/** A session advisory lock held on a reserved connection; released on release() or disconnect. */
+/** A session advisory lock held on a connection of its own; released on release() or disconnect. */
 export interface SessionLock {
   release(): Promise<void>;
 }
@@ -20,19 +22,32 @@ export type DriverLock = SessionLock;
 /**
  * Takes the session advisory lock (space, hashtext(name)) on a connection of its own: waiting for it,
  * or trying once (undefined when another session holds it).
+ *
+ * The connection is node-postgres's, not a reserved porsager one: when the server dies while a sync
+ * holds its lock (a killed or crashed PostgreSQL, which `serve` restarts), the release of a reserved
+ * porsager connection threw from a timer and ended the whole service (porsager/postgres#1208; see
+ * pgClientConfig). Here the death is an `error` event: the lock is gone with its session anyway, so
+ * release() then only closes the client, and the sync reports its own failure.
  */
 export async function sessionLock(sql: Sql, space: number, name: string, options: { wait: boolean }): Promise<SessionLock | undefined> {
-  const conn = await sql.reserve();
+  const client = new pg.Client(await pgClientConfig(sql));
+  let dead = false;
+  // Without a listener an `error` event (the backend died) would be thrown and end the process.
+  client.on('error', () => {
+    dead = true;
+  });
+  const close = (): Promise<void> => client.end().catch(() => undefined);
   let held = false;
   try {
+    await client.connect();
     if (options.wait) {
-      await conn`select pg_advisory_lock(${space}, hashtext(${name}))`;
+      await client.query('select pg_advisory_lock($1, hashtext($2))', [space, name]);
       held = true;
     } else {
-      held = (await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${space}, hashtext(${name})) as ok`)[0]?.ok ?? false;
+      held = (await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [space, name])).rows[0]?.ok ?? false;
     }
   } finally {
-    if (!held) conn.release();
+    if (!held) await close();
   }
   if (!held) return undefined;
   let released = false;
@@ -41,9 +56,12 @@ export async function sessionLock(sql: Sql, space: number, name: string, options
       if (released) return;
       released = true;
       try {
-        await conn`select pg_advisory_unlock(${space}, hashtext(${name}))`;
+        // A dead session holds no lock any more; a live one is told to let go before it closes.
+        if (!dead) await client.query('select pg_advisory_unlock($1, hashtext($2))', [space, name]);
+      } catch {
+        // The connection died meanwhile: the lock went with it.
       } finally {
-        conn.release();
+        await close();
       }
     },
   };

@@ -150,7 +150,7 @@ describe('airfeed serve on the embedded PostgreSQL', () => {
       expect((await request(`${url}/ready`)).statusCode).toBe(200);
     } finally {
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await exited, logs.join('\n')).toBe(0);
     }
   });
 });
