@@ -2,9 +2,8 @@
  * Per-driver advisory locks: only one process (CLI, service replica, bundle import) syncs a driver at
  * a time. Session-level locks on a connection of their own, so a crashed holder releases on disconnect.
  */
-import pg from 'pg';
 import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { pgClientConfig } from '../../drivers/_framework/pg/sql.ts';
+import { pgClientConfig } from '../../drivers/_framework/pg/client-config.ts';
 import type { Sql, Tx } from './db.ts';
 
 // Namespace for airfeed's driver locks among advisory locks (first key of the two-key form).
@@ -26,10 +25,12 @@ export type DriverLock = SessionLock;
  * The connection is node-postgres's, not a reserved porsager one: when the server dies while a sync
  * holds its lock (a killed or crashed PostgreSQL, which `serve` restarts), the release of a reserved
  * porsager connection threw from a timer and ended the whole service (porsager/postgres#1208; see
- * pgClientConfig). Here the death is an `error` event: the lock is gone with its session anyway, so
+ * pg/client-config.ts). Here the death is an `error` event: the lock is gone with its session anyway, so
  * release() then only closes the client, and the sync reports its own failure.
  */
 export async function sessionLock(sql: Sql, space: number, name: string, options: { wait: boolean }): Promise<SessionLock | undefined> {
+  // Loaded here, not at the top: the CLI's light commands (`--version`) load no database module.
+  const { default: pg } = await import('pg');
   const client = new pg.Client(await pgClientConfig(sql));
   let dead = false;
   // Without a listener an `error` event (the backend died) would be thrown and end the process.

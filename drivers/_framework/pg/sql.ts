@@ -3,8 +3,6 @@
  * migrations): the porsager client with airfeed's type settings, and opening a database either on
  * an external server (a URL) or on the embedded server of a home directory.
  */
-import path from 'node:path';
-import type pg from 'pg';
 import type { Logger } from 'pino';
 import postgres from 'postgres';
 import { AirfeedError } from '../errors.ts';
@@ -41,30 +39,6 @@ export function createSql(url: string, options: { max?: number } = {}): Sql {
       bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
     },
   });
-}
-
-/**
- * node-postgres settings for a connection to the same server and database as `sql`, for the one
- * thing porsager's client cannot do safely: hold a session on a connection of its own while the
- * server may die. A reserved porsager connection whose backend dies throws from a `setImmediate` on
- * its next write (porsager/postgres#1208, open in 3.4.9), which no caller can catch and which ends
- * the process; node-postgres reports the same death as an `error` event and a rejected query.
- */
-export async function pgClientConfig(sql: Sql): Promise<pg.ClientConfig> {
-  const o = sql.options as unknown as {
-    host: string[]; port: number[]; path?: string | false; user: string; pass: string | (() => string | Promise<string>) | null;
-    database: string; ssl: boolean | string | object; connect_timeout: number | null;
-  };
-  const password = typeof o.pass === 'function' ? await o.pass() : (o.pass ?? undefined);
-  // porsager's `require`/`prefer`/`allow` encrypt without checking the certificate; `verify-full` checks it.
-  const ssl = o.ssl === false || o.ssl === 'disable' ? false
-    : typeof o.ssl === 'object' ? (o.ssl as pg.ClientConfig['ssl'])
-      : { rejectUnauthorized: o.ssl === 'verify-full' };
-  return {
-    host: o.path ? path.dirname(o.path) : o.host[0], port: o.port[0], user: o.user, database: o.database, ssl,
-    ...(password !== undefined ? { password } : {}),
-    ...(o.connect_timeout ? { connectionTimeoutMillis: o.connect_timeout * 1000 } : {}),
-  };
 }
 
 /** The URL with its password replaced, for messages. */
