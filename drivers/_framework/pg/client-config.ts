@@ -19,7 +19,8 @@ export async function pgClientConfig(sql: Sql): Promise<pg.ClientConfig> {
     database: string; ssl: boolean | string | object; connect_timeout: number | null;
   };
   const password = typeof o.pass === 'function' ? await o.pass() : (o.pass ?? undefined);
-  // porsager's `require`/`prefer`/`allow` encrypt without checking the certificate; `verify-full` checks it.
+  // porsager's `require` encrypts without checking the certificate, `verify-full` checks it. `prefer` and
+  // `allow` fall back to plain text in porsager; node-postgres cannot, so they ask for TLS here too.
   const ssl = o.ssl === false || o.ssl === 'disable' ? false
     : typeof o.ssl === 'object' ? (o.ssl as pg.ClientConfig['ssl'])
       : { rejectUnauthorized: o.ssl === 'verify-full' };
