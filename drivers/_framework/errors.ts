@@ -199,3 +199,19 @@ export class AirfeedError extends Error {
 export function isAirfeedError(err: unknown, code?: ErrorCode): err is AirfeedError {
   return err instanceof AirfeedError && (code === undefined || err.code === code);
 }
+
+/**
+ * Error codes meaning the database went away or cannot be reached, as the drivers report them:
+ * socket errors, porsager's own (`CONNECTION_CLOSED`, …) and PostgreSQL's admin shutdown (57P01)
+ * and "cannot connect now" (57P03). Both error outputs (the HTTP error handler and the CLI) answer
+ * them as DB_UNAVAILABLE rather than as an unexpected error.
+ */
+const DATABASE_DOWN_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P03',
+]);
+
+/** The code of `err` when it says the database is down or unreachable (see DATABASE_DOWN_CODES), else null. */
+export function databaseDownCode(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && DATABASE_DOWN_CODES.has(code) ? code : null;
+}

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import postgres from 'postgres';
-import { AirfeedError, ERROR_CODES, type ErrorCode, hintFor } from '../../drivers/_framework/errors.ts';
+import { AirfeedError, databaseDownCode, ERROR_CODES, type ErrorCode, hintFor } from '../../drivers/_framework/errors.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; hint?: string };
@@ -20,7 +20,6 @@ interface ValidationIssue {
 }
 
 // Connection-level failures of the database client: the service is up, its database is not.
-const DB_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P03']);
 
 const CONTEXT_NAMES: Record<string, string> = { querystring: 'query parameter', params: 'path parameter', body: 'body field', headers: 'header' };
 
@@ -62,13 +61,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const message = describeValidation(fe.validationContext ?? 'request', fe.validation);
       return send(reply, 400, { error: { code: 'INPUT_INVALID', message, hint: httpHint('INPUT_INVALID') } });
     }
-    const code = (err as { code?: unknown }).code;
     // PostgreSQL data exceptions (class 22) come from values the client sent.
     if (err instanceof postgres.PostgresError && /^22[0-9A-Z]{3}$/.test(err.code)) {
       request.log.warn({ err }, 'database refused a request value');
       return send(reply, 400, { error: { code: 'INPUT_INVALID', message: `a parameter holds a value the database cannot take: ${err.message}`, hint: httpHint('INPUT_INVALID') } });
     }
-    if (typeof code === 'string' && DB_DOWN.has(code)) {
+    if (databaseDownCode(err) !== null) {
       request.log.warn({ err }, 'database unavailable');
       return send(reply, 503, { error: { code: 'DB_UNAVAILABLE', message: 'the database is not reachable', hint: httpHint('DB_UNAVAILABLE') } });
     }

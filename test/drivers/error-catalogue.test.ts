@@ -139,4 +139,20 @@ describe('hints per audience', () => {
     expect(printed[0]).not.toMatch(/\bDATABASE_URL\b|\bAIRFEED_HOME\b/);
     expect(printed[1]).toMatch(/^airfeed: cannot connect\n {2}what to do: .*\bDATABASE_URL\b/);
   });
+
+  it('the reporter names a lost database connection as such, with the program\'s hint, not as an unexpected error', () => {
+    // As porsager/postgres rejects a statement on a connection whose server died (see test/storage/dead-connection.test.ts).
+    const lost = Object.assign(new Error('write CONNECTION_CLOSED 127.0.0.1:5432'), { code: 'CONNECTION_CLOSED' });
+    const other = Object.assign(new Error('boom'), { code: 'EWHATEVER' });
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
+    try {
+      expect(reportError(lost, { program: 'airfeed-engine', exitCode: 1 })).toBe(1);
+      expect(reportError(other, { program: 'airfeed', exitCode: 1 })).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed[0]).toMatch(/^airfeed-engine: lost the database connection \(CONNECTION_CLOSED\): write CONNECTION_CLOSED 127\.0\.0\.1:5432; a write in progress was rolled back\n {2}what to do: .*AIRFEED_ENGINE_DATABASE_URL/);
+    expect(printed[1]).toBe('airfeed: unexpected error: boom');
+  });
 });
