@@ -30,6 +30,18 @@ export interface RecordFacts {
   withdrawn: boolean;
 }
 
+/**
+ * A record's facts from its `aliases` (OSV) or `CVE` (Anchore Advisory) value and its `withdrawn`
+ * value, however the store or the source gives them: the strings of an array, in order (anything
+ * else is no aliases); withdrawn when `withdrawn` is a non-empty time (or `true`, or its text).
+ */
+export function recordFacts(aliases: unknown, withdrawn: unknown): RecordFacts {
+  return {
+    aliases: Array.isArray(aliases) ? aliases.filter((v): v is string => typeof v === 'string') : [],
+    withdrawn: withdrawn === true || (typeof withdrawn === 'string' && withdrawn !== ''),
+  };
+}
+
 /** The facts of the records `ids` of `group` (ids the store does not hold are left out). */
 export type RecordLookup = (group: string, ids: readonly string[]) => Promise<Map<string, RecordFacts>>;
 

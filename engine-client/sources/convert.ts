@@ -17,6 +17,7 @@ import { NO_FIX, type Range, RECORD_SCHEMA_VERSION, Severity } from '../../drive
 import { readRecord } from '../../drivers/_framework/record-v1.ts';
 import { AffectedInput, OUTPUT_SHAPES } from '../../drivers/_framework/shapes/index.ts';
 import { cpeTargets } from '../cpe/targets.ts';
+import { recordFacts } from '../match/aliases.ts';
 import type { AffectedEntry, VulnUpsert } from '../store/write.ts';
 
 const text = z.string().min(1);
@@ -61,20 +62,6 @@ const AnchoreNvd = z.looseObject({
 });
 
 
-/**
- * A record's other ids as the matcher merges them (match/aliases.ts): the strings of an array, in
- * its order; anything else (absent, malformed) is no aliases, as the store read it before (the
- * record itself was checked where it was made: the driver's schema, the service's validation).
- */
-function idList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-/** OSV and Anchore both say "withdrawn" with a time: any non-empty one (or `true`) withdraws the record. */
-function isWithdrawn(value: unknown): boolean {
-  return value === true || (typeof value === 'string' && value !== '');
-}
-
 function issue(err: z.ZodError): string {
   const first = err.issues[0];
   if (!first) return 'is not valid';
@@ -105,7 +92,7 @@ export function fromNormalized(value: unknown, group: string, id: string, docTex
   // An upgraded record is stored as upgraded, so every document the engine keeps is of one schema.
   const doc = record === value ? (docText ?? JSON.stringify(value)) : canonicalJson(record);
   const facts = record as { aliases?: unknown; withdrawn?: unknown };
-  return { id, deleted: false, severity: r.severity, link: r.link, doc, affected, cpes: cpeTargets(record), aliases: idList(facts.aliases), withdrawn: isWithdrawn(facts.withdrawn) };
+  return { id, deleted: false, severity: r.severity, link: r.link, doc, affected, cpes: cpeTargets(record), ...recordFacts(facts.aliases, facts.withdrawn) };
 }
 
 /**
@@ -155,7 +142,7 @@ export function fromAnchore(value: unknown, group: string): VulnUpsert | string 
       return { package: f.name, scheme, state: fixed !== null || ranges !== null ? 'fixed' : 'affected', fixed, ranges, versions: null, channel: null, module: null };
     });
     // An Advisory's aliases are its CVE ids (ANCHORE-FEED-API.md, the `github` groups).
-    return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected, cpes: [], aliases: idList(a['CVE']), withdrawn: isWithdrawn(a.withdrawn) };
+    return { id: a.ghsaId, deleted: false, severity: a.Severity, link: a.url ?? null, doc, affected, cpes: [], ...recordFacts(a['CVE'], a.withdrawn) };
   }
   if (value !== null && typeof value === 'object' && 'cve' in value) {
     const parsed = AnchoreNvd.safeParse(value);

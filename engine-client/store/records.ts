@@ -14,11 +14,8 @@
  * text because jsonb refuses some valid JSON (`\u0000`), and so do the json operators: that escape
  * is rewritten first.
  */
-import { z } from 'zod';
-import type { RecordFacts } from '../match/aliases.ts';
+import { type RecordFacts, recordFacts } from '../match/aliases.ts';
 import type { Sql } from './db.ts';
-
-const Ids = z.array(z.string()).catch([]);
 
 // jsonb refuses the escape `\u0000` (so do the json operators); the same six characters spelling U+FFFD
 // keep the document valid JSON (also after an escaped backslash) and touch no field read here.
@@ -33,7 +30,7 @@ async function factsFromDocs(sql: Sql, group: string, ids: readonly string[], ou
            coalesce(d ->> 'withdrawn', d -> 'Advisory' ->> 'withdrawn') as withdrawn
     from (select id, replace(doc, ${NUL_ESCAPE}, ${REPLACEMENT_ESCAPE})::jsonb as d from vulnerabilities
           where group_name = ${group} and id = any(${sql.array([...ids])}::text[])) v`;
-  for (const r of rows) out.set(r.id, { aliases: Ids.parse(r.aliases), withdrawn: r.withdrawn !== null && r.withdrawn !== '' });
+  for (const r of rows) out.set(r.id, recordFacts(r.aliases, r.withdrawn));
 }
 
 /** The facts of the records `ids` of `group`, in one query (two for a store older than them); ids the store does not hold are absent. */

@@ -2,8 +2,7 @@
  * Per-driver advisory locks: only one process (CLI, service replica, bundle import) syncs a driver at
  * a time. Session-level locks on a connection of their own, so a crashed holder releases on disconnect.
  */
-import { AirfeedError } from '../../drivers/_framework/errors.ts';
-import { pgClientConfig } from '../../drivers/_framework/pg/client-config.ts';
+import { AirfeedError, databaseDownCode } from '../../drivers/_framework/errors.ts';
 import type { Sql, Tx } from './db.ts';
 
 // Namespace for airfeed's driver locks among advisory locks (first key of the two-key form).
@@ -22,33 +21,23 @@ export type DriverLock = SessionLock;
  * Takes the session advisory lock (space, hashtext(name)) on a connection of its own: waiting for it,
  * or trying once (undefined when another session holds it).
  *
- * The connection is node-postgres's, not a reserved porsager one: when the server dies while a sync
- * holds its lock (a killed or crashed PostgreSQL, which `serve` restarts), the release of a reserved
- * porsager connection threw from a timer and ended the whole service (porsager/postgres#1208; see
- * pg/client-config.ts). Here the death is an `error` event: the lock is gone with its session anyway, so
- * release() then only closes the client, and the sync reports its own failure.
+ * When the server dies while the lock is held (a killed or crashed PostgreSQL, which `serve`
+ * restarts), the lock goes with its session: release() then meets a closed connection
+ * (CONNECTION_CLOSED, thanks to the guard scripts/patch-deps.mjs adds for porsager/postgres#1208)
+ * and has nothing left to undo, so it returns; the sync reports its own failure.
  */
 export async function sessionLock(sql: Sql, space: number, name: string, options: { wait: boolean }): Promise<SessionLock | undefined> {
-  // Loaded here, not at the top: the CLI's light commands (`--version`) load no database module.
-  const { default: pg } = await import('pg');
-  const client = new pg.Client(await pgClientConfig(sql));
-  let dead = false;
-  // Without a listener an `error` event (the backend died) would be thrown and end the process.
-  client.on('error', () => {
-    dead = true;
-  });
-  const close = (): Promise<void> => client.end().catch(() => undefined);
+  const conn = await sql.reserve();
   let held = false;
   try {
-    await client.connect();
     if (options.wait) {
-      await client.query('select pg_advisory_lock($1, hashtext($2))', [space, name]);
+      await conn`select pg_advisory_lock(${space}, hashtext(${name}))`;
       held = true;
     } else {
-      held = (await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [space, name])).rows[0]?.ok ?? false;
+      held = (await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${space}, hashtext(${name})) as ok`)[0]?.ok ?? false;
     }
   } finally {
-    if (!held) await close();
+    if (!held) conn.release();
   }
   if (!held) return undefined;
   let released = false;
@@ -57,12 +46,12 @@ export async function sessionLock(sql: Sql, space: number, name: string, options
       if (released) return;
       released = true;
       try {
-        // A dead session holds no lock any more; a live one is told to let go before it closes.
-        if (!dead) await client.query('select pg_advisory_unlock($1, hashtext($2))', [space, name]);
-      } catch {
-        // The connection died meanwhile: the lock went with it.
+        await conn`select pg_advisory_unlock(${space}, hashtext(${name}))`;
+      } catch (err) {
+        // The session died meanwhile, and its lock with it; any other failure is the caller's to see.
+        if (databaseDownCode(err) === null) throw err;
       } finally {
-        await close();
+        conn.release();
       }
     },
   };

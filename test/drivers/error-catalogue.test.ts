@@ -16,6 +16,18 @@ import { buildEngineProgram } from '../../engine-client/cli/main.ts';
 import { buildProgram } from '../../feed-service/cli/main.ts';
 
 const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
+
+/** What `run` printed to console.error, one entry per call. */
+function printedBy(run: () => void): string[] {
+  const printed: string[] = [];
+  const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
+  try {
+    run();
+  } finally {
+    spy.mockRestore();
+  }
+  return printed;
+}
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Where the errors each audience can see are raised (errors.ts itself excluded). */
@@ -127,14 +139,10 @@ describe('hints per audience', () => {
 
   it('the reporter prints the hint of the program it serves', () => {
     const err = new AirfeedError('DB_UNAVAILABLE', 'cannot connect');
-    const printed: string[] = [];
-    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
-    try {
+    const printed = printedBy(() => {
       expect(reportError(err, { program: 'airfeed-engine', exitCode: 2 })).toBe(2);
       expect(reportError(err, { program: 'airfeed', exitCode: 1 })).toBe(1);
-    } finally {
-      spy.mockRestore();
-    }
+    });
     expect(printed[0]).toMatch(/^airfeed-engine: cannot connect\n {2}what to do: .*AIRFEED_ENGINE_DATABASE_URL/);
     expect(printed[0]).not.toMatch(/\bDATABASE_URL\b|\bAIRFEED_HOME\b/);
     expect(printed[1]).toMatch(/^airfeed: cannot connect\n {2}what to do: .*\bDATABASE_URL\b/);
@@ -144,14 +152,10 @@ describe('hints per audience', () => {
     // As porsager/postgres rejects a statement on a connection whose server died (see test/storage/dead-connection.test.ts).
     const lost = Object.assign(new Error('write CONNECTION_CLOSED 127.0.0.1:5432'), { code: 'CONNECTION_CLOSED' });
     const other = Object.assign(new Error('boom'), { code: 'EWHATEVER' });
-    const printed: string[] = [];
-    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
-    try {
+    const printed = printedBy(() => {
       expect(reportError(lost, { program: 'airfeed-engine', exitCode: 1 })).toBe(1);
       expect(reportError(other, { program: 'airfeed', exitCode: 1 })).toBe(1);
-    } finally {
-      spy.mockRestore();
-    }
+    });
     expect(printed[0]).toMatch(/^airfeed-engine: lost the database connection \(CONNECTION_CLOSED\): write CONNECTION_CLOSED 127\.0\.0\.1:5432; a write in progress was rolled back\n {2}what to do: .*AIRFEED_ENGINE_DATABASE_URL/);
     expect(printed[1]).toBe('airfeed: unexpected error: boom');
   });

@@ -4,10 +4,12 @@
  * connection threw from a timer (porsager/postgres#1208: `TypeError: Cannot read properties of null
  * (reading 'write')`) and ended the process, taking `airfeed serve` down with its syncs:
  *
- * - a sync's driver lock now sits on a node-postgres client (storage/locks.ts): its release simply
- *   succeeds, the lock having gone with its session;
- * - a transaction's next statement is rejected with CONNECTION_CLOSED, by the guard that
- *   scripts/patch-deps.mjs adds to postgres at install (upstream's fix is not released).
+ * the guard scripts/patch-deps.mjs adds to postgres at install (upstream's fix is not released)
+ * rejects the write with CONNECTION_CLOSED instead, so:
+ *
+ * - a sync's driver lock is released without an error (storage/locks.ts: the lock went with its
+ *   session);
+ * - a transaction's next statement fails with CONNECTION_CLOSED.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /** How both command lines (airfeed, airfeed-engine) turn an error into output: the one place for it. */
 import { CommanderError } from 'commander';
-import { AirfeedError, databaseDownCode } from '../errors.ts';
+import { AirfeedError, databaseDownCode, ERROR_CODES, hintFor } from '../errors.ts';
 
 export interface ReportOptions {
   /** The program: prefixes every message and picks the hints written for its users (errors.ts, Audience). */
@@ -20,7 +20,7 @@ export function reportError(err: unknown, options: ReportOptions): number {
   const down = databaseDownCode(err);
   if (down !== null) {
     // The database went away mid-command (killed, restarted, network): what was being written was rolled back.
-    const hint = new AirfeedError('DB_UNAVAILABLE', '').hintFor(options.program);
+    const hint = hintFor(ERROR_CODES.DB_UNAVAILABLE.hint, options.program);
     console.error(`${options.program}: lost the database connection (${down}): ${(err as Error).message ?? String(err)}; a write in progress was rolled back\n  what to do: ${hint} Then run the command again.`);
     return options.exitCode;
   }
